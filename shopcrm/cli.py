@@ -1,0 +1,139 @@
+"""The `shopcrm` command: the window by default, and the same work from a shell.
+
+Every command opens the database the same way the window does
+(`db.session.open_database`) and calls the same core and io functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from shopcrm import __version__
+from shopcrm.core.errors import KnownError
+from shopcrm.db import connection
+from shopcrm.db.session import open_database
+
+log = logging.getLogger("shopcrm")
+
+DEMO_CUSTOMERS = 2_000
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="shopcrm", description="ShopCRM: customer care for small shops."
+    )
+    parser.add_argument("--version", action="version", version=f"ShopCRM {__version__}")
+    parser.add_argument("--db", metavar="URL", help="database: sqlite:///path/shop.db or "
+                        "postgresql://user:password@host/name (default: $SHOPCRM_DB, "
+                        "else shopcrm.db in the user data folder)")
+    parser.add_argument("--demo", action="store_true",
+                        help="open the window on a throw-away database filled with demo data")
+    parser.add_argument("--lang", choices=("vi", "en"), help="language of the window")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("gui", help="open the window (the default)")
+
+    demo = commands.add_parser("demo", help="fill the database with realistic demo data")
+    demo.add_argument("--customers", type=int, default=1000, metavar="N")
+    demo.add_argument("--seed", type=int, default=1, metavar="S")
+
+    imp = commands.add_parser("import", help="import customers from .xlsx or .csv")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--sheet", help="worksheet name (default: the first)")
+    imp.add_argument("--duplicates", choices=("skip", "update", "create"), default="skip",
+                     help="what to do with a customer already stored (same code, phone "
+                          "or email)")
+    imp.add_argument("--rejects", type=Path, metavar="FILE.xlsx",
+                     help="write the rows that could not be imported, with the reason")
+
+    exp = commands.add_parser("export", help="export customers to .xlsx or .csv")
+    exp.add_argument("file", type=Path)
+
+    backup = commands.add_parser("backup", help="copy the SQLite database to a backup file")
+    backup.add_argument("file", type=Path, nargs="?",
+                        help="target file (default: the backups folder)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    command = args.command or "gui"
+    try:
+        if command == "gui":
+            return run_gui(args)
+        open_database(args.db)
+        return COMMANDS[command](args)
+    except KnownError as exc:
+        print(f"shopcrm: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        connection.close()
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    from shopcrm.ui.app import run  # Qt is imported only when a window is wanted
+
+    if not args.demo:
+        return run(args.db, lang=args.lang)
+    folder = Path(tempfile.mkdtemp(prefix="shopcrm-demo-"))
+    try:
+        url = connection.sqlite_url(folder / "demo.db")
+        open_database(url)
+        _fill_demo(DEMO_CUSTOMERS, seed=1)
+        connection.close()
+        return run(url, lang=args.lang, demo=True)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _fill_demo(customers: int, seed: int) -> dict[str, int]:
+    from shopcrm.core import demo
+
+    return demo.generate(customers, seed=seed)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    counts = _fill_demo(args.customers, args.seed)
+    print(", ".join(f"{table}: {n}" for table, n in counts.items()))
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from shopcrm.io import importer
+
+    plan = importer.plan_import(args.file, sheet=args.sheet)
+    result = importer.run_import(plan, duplicate_policy=args.duplicates)
+    print(f"created {result.created}, updated {result.updated}, "
+          f"skipped {result.skipped}, rejected {result.rejected}")
+    for reject in result.rejects[:20]:
+        print(f"  row {reject.row_number}: {'; '.join(reject.reasons)}")
+    if args.rejects and result.rejects:
+        importer.write_rejects(result, args.rejects)
+        print(f"rejected rows written to {args.rejects}")
+    return 0 if not result.rejected else 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from shopcrm.io.export import export_customers
+
+    count = export_customers(args.file)
+    print(f"{count} customers written to {args.file}")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from shopcrm.db import backup
+
+    target = args.file or backup.backup_dir() / backup.default_backup_name(datetime.now())
+    print(backup.backup_to(target))
+    return 0
+
+
+COMMANDS = {"demo": cmd_demo, "import": cmd_import, "export": cmd_export, "backup": cmd_backup}

@@ -1,0 +1,1 @@
+"""Domain rules: customers, phones, text folding, segments, care. Never imports Qt."""

@@ -1,0 +1,253 @@
+"""Customers: validating what the form or an import gives, and storing it safely.
+
+`clean()` turns raw input into stored values or a FormErrors naming each bad
+field; `create()`, `update()`, `trash()` and `restore()` write. `update()`
+refuses to overwrite a change another counter saved meanwhile (version column).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+
+from peewee import fn
+
+from shopcrm.core import dates, names, phones
+from shopcrm.core.errors import QT_TRANSLATE_NOOP, ConflictError, KnownError, ValidationError
+from shopcrm.core.text import blank_to_none, fold, nfc
+from shopcrm.db.connection import db
+from shopcrm.db.models import (
+    AREA_CHOICES, GENDER_CHOICES, INCOME_CHOICES, KIND_CHOICES, ORG_TYPE_CHOICES,
+    RELATION_CHOICES, SOURCE_CHOICES, AuditLog, Customer, utcnow,
+)
+
+CODE_PREFIX = "KH"
+CODE_DIGITS = 6
+
+TEXT_FIELDS = ("address", "ward", "district", "province", "zalo", "facebook", "tax_code", "notes")
+CHOICE_FIELDS = {
+    "kind": KIND_CHOICES, "org_type": ORG_TYPE_CHOICES, "relation": RELATION_CHOICES,
+    "gender": GENDER_CHOICES, "income": INCOME_CHOICES, "area": AREA_CHOICES,
+    "source": SOURCE_CHOICES,
+}
+BOOL_FIELDS = ("role_buyer", "role_user", "role_beneficiary")
+HONORIFICS = ("anh", "chị", "cô", "chú", "em", "bác", "ông", "bà", "quý khách")
+ORGANISATION_ONLY = ("org_type", "tax_code")
+# Every field the detail form edits, in the order it shows them.
+EDITABLE = (
+    "name", "kind", "org_type", "tax_code", "phone", "phone2", "email", "birthday", "gender",
+    "honorific", "relation", *BOOL_FIELDS, "income", "area", "address", "ward", "district",
+    "province", "zalo", "facebook", "source", "referred_by", "notes",
+)
+
+CONFLICT_MESSAGE = QT_TRANSLATE_NOOP(
+    "errors",
+    "{name} was changed at another counter while you were editing. "
+    "Reload to see the change, or overwrite it.",
+)
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class FormErrors(ValidationError):
+    """Several fields are invalid; `errors` maps each field name to its error."""
+
+    def __init__(self, errors: dict[str, KnownError]):
+        super().__init__(QT_TRANSLATE_NOOP("errors", "Some fields need correcting."))
+        self.errors = errors
+
+
+def clean(raw: dict) -> dict:
+    """Stored values for the fields present in `raw`, or FormErrors naming every bad one."""
+    values: dict = {}
+    errors: dict[str, KnownError] = {}
+    for field, value in raw.items():
+        try:
+            values[field] = _clean_field(field, value)
+        except ValidationError as exc:
+            errors[field] = exc
+    if "name" in raw and not values.get("name") and "name" not in errors:
+        errors["name"] = ValidationError(QT_TRANSLATE_NOOP("errors", "A customer needs a name."))
+    if errors:
+        raise FormErrors(errors)
+    if values.get("kind", "individual") != "organisation":
+        values.update({field: None for field in ORGANISATION_ONLY if field in values})
+    return values
+
+
+def _clean_field(field: str, value):
+    if field == "name":
+        return nfc(value)
+    if field in ("phone", "phone2"):
+        return phones.normalize_phone(value)
+    if field == "email":
+        return _clean_email(value)
+    if field == "birthday":
+        return dates.parse_birthday(value)
+    if field in CHOICE_FIELDS:
+        return _clean_choice(field, value)
+    if field in BOOL_FIELDS:
+        return bool(value)
+    if field == "honorific":
+        return _clean_honorific(value)
+    if field == "referred_by":
+        return _clean_referrer(value)
+    if field in TEXT_FIELDS:
+        return blank_to_none(value)
+    raise KeyError(field)
+
+
+def _clean_email(value) -> str | None:
+    email = blank_to_none(value)
+    if email is None:
+        return None
+    if not _EMAIL.match(email):
+        raise ValidationError(
+            QT_TRANSLATE_NOOP("errors", "\"{email}\" is not an email address (name@example.com)."),
+            email=email,
+        )
+    return email.lower()
+
+
+def _clean_choice(field: str, value) -> str | None:
+    value = blank_to_none(value)
+    if value is None:
+        return {"kind": "individual", "relation": "external", "gender": "unknown"}.get(field)
+    if value not in CHOICE_FIELDS[field]:
+        raise ValidationError(QT_TRANSLATE_NOOP("errors", "\"{value}\" is not one of the choices."),
+                              value=value)
+    return value
+
+
+def _clean_honorific(value) -> str | None:
+    value = blank_to_none(value)
+    if value is not None and value.lower() not in HONORIFICS:
+        raise ValidationError(
+            QT_TRANSLATE_NOOP("errors", "Use one of: {choices}."), choices=", ".join(HONORIFICS)
+        )
+    return value.lower() if value else None
+
+
+def _clean_referrer(value) -> int | None:
+    """A referrer given by id or by customer code."""
+    if value in (None, ""):
+        return None
+    query = Customer.select(Customer.id).where(Customer.deleted_at.is_null())
+    if isinstance(value, int):
+        found = query.where(Customer.id == value).scalar()
+    else:
+        found = query.where(Customer.code == nfc(value).upper()).scalar()
+    if found is None:
+        raise ValidationError(QT_TRANSLATE_NOOP("errors", "No customer has the code {code}."),
+                              code=str(value))
+    return found
+
+
+def derived(values: dict) -> dict:
+    """The stored search and sort keys for a customer's values."""
+    organisation = values.get("kind") == "organisation"
+    parts = [fold(values.get("name")), values.get("code", "").lower()]
+    for field in ("phone", "phone2"):
+        if values.get(field):
+            parts.append(values[field].lstrip("+"))
+    for field in ("email", "zalo", "facebook", "notes"):
+        if values.get(field):
+            parts.append(fold(values[field]))
+    return {
+        "search_key": " ".join(p for p in parts if p),
+        "sort_key": names.sort_key(values.get("name") or "", organisation),
+    }
+
+
+def next_code() -> str:
+    """The code after the highest KH-number in use (trash included), however many digits."""
+    candidates = (Customer.select(Customer.code).where(Customer.code ** f"{CODE_PREFIX}%")
+                  .order_by(fn.LENGTH(Customer.code).desc(), Customer.code.desc()).limit(50))
+    numbers = [int(code[len(CODE_PREFIX):]) for (code,) in candidates.tuples()
+               if code[len(CODE_PREFIX):].isdigit()]
+    return f"{CODE_PREFIX}{max(numbers, default=0) + 1:0{CODE_DIGITS}d}"
+
+
+def create(raw: dict) -> Customer:
+    """Validate and store a new customer, giving it the next free code."""
+    values = clean({"name": "", **raw})
+    values.setdefault("code", next_code())
+    values.update(derived(values))
+    with db.atomic():
+        return Customer.create(**values)
+
+
+def get(customer_id: int) -> Customer:
+    return Customer.get_by_id(customer_id)
+
+
+def as_values(customer: Customer) -> dict:
+    """The editable values of a stored customer, as clean() returns them."""
+    values = {field: getattr(customer, field) for field in EDITABLE if field != "referred_by"}
+    values["referred_by"] = customer.referred_by_id
+    return values
+
+
+def update(customer_id: int, raw: dict, expected_version: int, force: bool = False) -> Customer:
+    """Save changes unless someone else saved this customer since `expected_version`.
+
+    With `force`, the user has seen the other change and chose to overwrite it.
+    """
+    values = clean(raw)
+    with db.atomic():
+        current = Customer.get_by_id(customer_id)
+        if current.version != expected_version and not force:
+            raise ConflictError(
+                CONFLICT_MESSAGE,
+                current=current,
+                name=current.name,
+            )
+        merged = {**as_values(current), "code": current.code, **values}
+        changes = {**values, **derived(merged), "updated_at": utcnow(),
+                   "version": current.version + 1}
+        query = Customer.update(changes).where(
+            (Customer.id == customer_id) & (Customer.version == current.version)
+        )
+        if query.execute() != 1:  # another counter committed between our read and write
+            raise ConflictError(
+                CONFLICT_MESSAGE,
+                current=Customer.get_by_id(customer_id),
+                name=current.name,
+            )
+    return Customer.get_by_id(customer_id)
+
+
+def trash(ids: Iterable[int], user: str | None = None) -> int:
+    """Move customers to the trash; they can be restored until the trash is emptied."""
+    ids = list(ids)
+    with db.atomic():
+        count = (Customer.update(deleted_at=utcnow(), version=Customer.version + 1)
+                 .where(Customer.id.in_(ids) & Customer.deleted_at.is_null()).execute())
+        AuditLog.create(user=user, action="trash", details=f"{count} customers: {ids[:50]}")
+    return count
+
+
+def restore(ids: Iterable[int], user: str | None = None) -> int:
+    ids = list(ids)
+    with db.atomic():
+        count = (Customer.update(deleted_at=None, version=Customer.version + 1)
+                 .where(Customer.id.in_(ids) & Customer.deleted_at.is_null(False)).execute())
+        AuditLog.create(user=user, action="restore", details=f"{count} customers: {ids[:50]}")
+    return count
+
+
+def count(trashed: bool = False) -> int:
+    return Customer.select().where(Customer.deleted_at.is_null(not trashed)).count()
+
+
+def age_group(birthday: dt.date | None, today: dt.date | None = None) -> str | None:
+    """child (<16), youth (16-35), middle_aged (36-59), elderly (60+), from the birthday."""
+    if birthday is None:
+        return None
+    age = dates.age_on(birthday, today or dt.date.today())
+    if age < 16:
+        return "child"
+    if age < 36:
+        return "youth"
+    return "middle_aged" if age < 60 else "elderly"

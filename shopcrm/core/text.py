@@ -1,0 +1,36 @@
+"""Vietnamese text: normal form for storage and the tone-less key for search.
+
+The search key follows DOMAIN.md: NFC -> NFD -> drop combining marks ->
+đ/Đ -> d -> casefold. Unicode decomposition alone leaves đ untouched, and
+SQLite's lower()/LIKE fold ASCII only, so the key is computed here and stored.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+_D_MAP = str.maketrans({"đ": "d", "Đ": "d"})
+
+
+def nfc(text: str | None) -> str:
+    """Text as stored: NFC (files from macOS or Windows-1258 arrive decomposed), trimmed."""
+    if not text:
+        return ""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", str(text))).strip()
+
+
+def fold(text: str | None) -> str:
+    """Lower-case text without tones or diacritics: "Nguyễn Đức" -> "nguyen duc"."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFD", str(text))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", bare.translate(_D_MAP).casefold()).strip()
+
+
+def blank_to_none(text: str | None) -> str | None:
+    """NFC text, or None when nothing is left (optional fields store NULL, not '')."""
+    value = nfc(text)
+    return value or None

@@ -1,0 +1,132 @@
+"""One database for the whole app, opened from a URL.
+
+`sqlite:///path/to/shop.db` (the default, in the user data folder) or
+`postgresql://user:pass@host/dbname` for a shop with several counters.
+Everything else talks to the `db` proxy and never knows which one it is.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from pathlib import Path
+from urllib.parse import urlparse
+
+import peewee
+import platformdirs
+from playhouse.db_url import connect as connect_url
+
+from shopcrm.db.errors import QT_TRANSLATE_NOOP, DatabaseOpenError
+
+log = logging.getLogger(__name__)
+
+db = peewee.DatabaseProxy()
+
+ENV_VAR = "SHOPCRM_DB"
+BUSY_TIMEOUT_MS = 10_000
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    # A crash or power cut never loses a committed save.
+    "synchronous": "full",
+    "busy_timeout": BUSY_TIMEOUT_MS,
+    "cache_size": -32_000,  # 32 MB
+}
+
+
+def data_dir() -> Path:
+    """The per-user folder where ShopCRM keeps its database (platformdirs)."""
+    return Path(platformdirs.user_data_dir("ShopCRM", appauthor=False))
+
+
+def default_url() -> str:
+    return sqlite_url(data_dir() / "shopcrm.db")
+
+
+def sqlite_url(path: Path | str) -> str:
+    return "sqlite:///" + str(Path(path).absolute())
+
+
+def resolve_url(url: str | None) -> str:
+    """The URL given on the command line, else $SHOPCRM_DB, else the default file."""
+    return url or os.environ.get(ENV_VAR) or default_url()
+
+
+def is_sqlite(database: peewee.Database | None = None) -> bool:
+    target = database or db.obj
+    return isinstance(target, peewee.SqliteDatabase)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind an SQLite URL, or None for other databases and :memory:."""
+    parsed = urlparse(url)
+    if not parsed.scheme.startswith("sqlite"):
+        return None
+    path = parsed.path[1:] if parsed.path.startswith("/") else parsed.path
+    if parsed.netloc:  # sqlite://relative/path
+        path = parsed.netloc + "/" + path
+    return None if path in ("", ":memory:") else Path(path)
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    """Create the folder, and the file readable by its owner only (customer data)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+        return
+    with open(path, "rb") as fh:
+        header = fh.read(16)
+    if header and header != b"SQLite format 3\x00":
+        raise DatabaseOpenError(
+            QT_TRANSLATE_NOOP("errors", "{path} is not a ShopCRM database."), path=str(path)
+        )
+
+
+def connect(url: str) -> peewee.Database:
+    """Open the database at `url`, bind the `db` proxy to it and return it."""
+    path = sqlite_path(url)
+    kwargs: dict = {}
+    if urlparse(url).scheme.startswith("sqlite"):
+        if path is not None:
+            _prepare_sqlite_file(path)
+        kwargs = {"pragmas": SQLITE_PRAGMAS, "timeout": BUSY_TIMEOUT_MS / 1000}
+    try:
+        database = connect_url(url, **kwargs)
+    except (RuntimeError, ValueError, peewee.ImproperlyConfigured) as exc:
+        raise DatabaseOpenError(
+            QT_TRANSLATE_NOOP("errors", "Cannot use the database address {url}: {reason}"),
+            url=redact(url),
+            reason=str(exc),
+        ) from exc
+    if database is None:
+        raise DatabaseOpenError(
+            QT_TRANSLATE_NOOP("errors", "Unknown kind of database address: {url}"), url=redact(url)
+        )
+    try:
+        database.connect(reuse_if_open=True)
+    except (peewee.OperationalError, peewee.DatabaseError) as exc:
+        raise DatabaseOpenError(
+            QT_TRANSLATE_NOOP("errors", "Cannot open the database {url}: {reason}"),
+            url=redact(url),
+            reason=str(exc).strip(),
+        ) from exc
+    db.initialize(database)
+    if is_sqlite(database):
+        log.info("SQLite %s at %s", sqlite3.sqlite_version, path or ":memory:")
+    return database
+
+
+def close() -> None:
+    if db.obj is not None and not db.obj.is_closed():
+        db.obj.close()
+
+
+def redact(url: str) -> str:
+    """The URL without its password, fit for messages and logs."""
+    parsed = urlparse(url)
+    if parsed.password:
+        return url.replace(":" + parsed.password + "@", ":***@", 1)
+    return url

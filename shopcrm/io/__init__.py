@@ -1,0 +1,1 @@
+"""Files in and out: spreadsheets, CSV, vCard, summaries. Never imports Qt widgets."""

@@ -1,0 +1,1 @@
+"""The Qt window: a thin skin over shopcrm.core and shopcrm.io."""

@@ -1,0 +1,372 @@
+"""The customer detail pane: every stored field, validated next to the field.
+
+The form never writes by itself: Save hands the raw values to
+core.customers, which validates and stores them or names the bad fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+    QMessageBox, QPlainTextEdit, QPushButton, QScrollArea, QStackedWidget, QVBoxLayout, QWidget,
+)
+
+from shopcrm.core import customers, history, phones
+from shopcrm.core.errors import ConflictError, KnownError
+from shopcrm.db.models import Customer
+from shopcrm.ui import i18n
+from shopcrm.ui.labels import CHOICE_LABELS, label
+
+ERROR_STYLE = "color: #b3261e;"
+
+
+class CustomerForm(QWidget):
+    """View and edit one customer; `saved` carries the id after a successful save."""
+
+    saved = Signal(int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._customer: Customer | None = None
+        self._creating = False
+        self._dirty = False
+        self._loading = False
+        self.inputs: dict[str, QWidget] = {}
+        self.errors: dict[str, QLabel] = {}
+
+        self.stack = QStackedWidget()
+        self.empty = QLabel(self.tr("Select a customer in the list, or add a new one."))
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self._build_editor())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+        self._set_dirty(False)
+
+    # -- building ------------------------------------------------------------
+    def _build_editor(self) -> QWidget:
+        self.title = QLabel()
+        self.title.setStyleSheet("font-size: 16pt; font-weight: 600;")
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.figures = QLabel()
+        self.figures.setWordWrap(True)
+        self.form_error = QLabel()
+        self.form_error.setStyleSheet(ERROR_STYLE)
+        self.form_error.setWordWrap(True)
+        self.form_error.hide()
+
+        body = QWidget()
+        sections = QVBoxLayout(body)
+        sections.addWidget(self._section(self.tr("Contact"), [
+            ("name", self.tr("Full name"), self._line(self.tr("e.g. Nguyễn Thị Thu Hà"))),
+            ("kind", self.tr("Kind"), self._combo("kind")),
+            ("org_type", self.tr("Organisation type"), self._combo("org_type", blank=True)),
+            ("tax_code", self.tr("Tax code"), self._line()),
+            ("phone", self.tr("Phone"), self._line(self.tr("e.g. 0912 345 678"))),
+            ("phone2", self.tr("Second phone"), self._line()),
+            ("email", self.tr("Email"), self._line(self.tr("name@example.com"))),
+            ("zalo", self.tr("Zalo"), self._line()),
+            ("facebook", self.tr("Facebook"), self._line()),
+        ]))
+        sections.addWidget(self._section(self.tr("Person"), [
+            ("birthday", self.tr("Birthday"), self._line(self.tr("dd/mm/yyyy"))),
+            ("gender", self.tr("Gender"), self._combo("gender")),
+            ("honorific", self.tr("Honorific in messages"), self._honorific_combo()),
+            ("income", self.tr("Income"), self._combo("income", blank=True)),
+        ]))
+        sections.addWidget(self._section(self.tr("Address"), [
+            ("address", self.tr("Street address"), self._line()),
+            ("ward", self.tr("Ward / commune"), self._line()),
+            ("district", self.tr("District"), self._line()),
+            ("province", self.tr("Province / city"), self._line()),
+            ("area", self.tr("Area"), self._combo("area", blank=True)),
+        ]))
+        sections.addWidget(self._section(self.tr("Relationship"), [
+            ("relation", self.tr("Relation"), self._combo("relation")),
+            ("roles", self.tr("Role"), self._roles()),
+            ("source", self.tr("Source"), self._combo("source", blank=True)),
+            ("referred_by", self.tr("Referred by (code)"), self._line(self.tr("e.g. KH000012"))),
+            ("notes", self.tr("Notes"), self._notes()),
+        ]))
+        sections.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+
+        self.save_button = QPushButton(self.tr("&Save"))
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.save)
+        self.revert_button = QPushButton(self.tr("&Revert"))
+        self.revert_button.clicked.connect(self.revert)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.form_error, 1)
+        buttons.addWidget(self.revert_button)
+        buttons.addWidget(self.save_button)
+
+        editor = QWidget()
+        layout = QVBoxLayout(editor)
+        layout.addWidget(self.title)
+        layout.addWidget(self.figures)
+        layout.addWidget(scroll, 1)
+        layout.addLayout(buttons)
+        self.inputs["kind"].currentIndexChanged.connect(self._show_organisation_fields)
+        return editor
+
+    def _section(self, title: str, rows: list[tuple[str, str, QWidget]]) -> QGroupBox:
+        box = QGroupBox(title)
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for field, text, widget in rows:
+            error = QLabel()
+            error.setStyleSheet(ERROR_STYLE)
+            error.setWordWrap(True)
+            error.hide()
+            cell = QWidget()
+            column = QVBoxLayout(cell)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.setSpacing(2)
+            column.addWidget(widget)
+            column.addWidget(error)
+            form.addRow(text, cell)
+            self.errors[field] = error
+            if field != "roles":
+                self.inputs[field] = widget
+        return box
+
+    def _line(self, placeholder: str = "") -> QLineEdit:
+        edit = QLineEdit()
+        edit.setPlaceholderText(placeholder)
+        edit.textEdited.connect(self._changed)
+        return edit
+
+    def _combo(self, field: str, blank: bool = False) -> QComboBox:
+        combo = QComboBox()
+        if blank:
+            combo.addItem("—", None)
+        for key in CHOICE_LABELS[field]:
+            combo.addItem(label(field, key), key)
+        combo.currentIndexChanged.connect(self._changed)
+        return combo
+
+    def _honorific_combo(self) -> QComboBox:
+        combo = QComboBox()
+        combo.addItem(self.tr("(suggested automatically)"), None)
+        for word in customers.HONORIFICS:
+            combo.addItem(word, word)
+        combo.currentIndexChanged.connect(self._changed)
+        return combo
+
+    def _roles(self) -> QWidget:
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        for field, text in (("role_buyer", self.tr("Buyer")), ("role_user", self.tr("User")),
+                            ("role_beneficiary", self.tr("Beneficiary"))):
+            check = QCheckBox(text)
+            check.toggled.connect(self._changed)
+            row.addWidget(check)
+            self.inputs[field] = check
+        row.addStretch(1)
+        return box
+
+    def _notes(self) -> QPlainTextEdit:
+        notes = QPlainTextEdit()
+        notes.setFixedHeight(80)
+        notes.textChanged.connect(self._changed)
+        return notes
+
+    # -- state ---------------------------------------------------------------
+    @property
+    def customer_id(self) -> int | None:
+        return self._customer.id if self._customer else None
+
+    def is_dirty(self) -> bool:
+        return self._dirty
+
+    def _changed(self, *_args) -> None:
+        if not self._loading:
+            self._set_dirty(True)
+
+    def _set_dirty(self, dirty: bool) -> None:
+        self._dirty = dirty
+        self.save_button.setEnabled(dirty)
+        self.revert_button.setEnabled(dirty)
+
+    def clear(self) -> None:
+        self._customer, self._creating = None, False
+        self._set_dirty(False)
+        self.stack.setCurrentIndex(0)
+
+    def load(self, customer_id: int) -> None:
+        """Show a stored customer, dropping unsaved edits (call maybe_leave() first)."""
+        self._customer = customers.get(customer_id)
+        self._creating = False
+        self._fill(customers.as_values(self._customer))
+        self._show_header()
+
+    def new_customer(self) -> None:
+        """An empty form; Save creates the customer."""
+        self._customer, self._creating = None, True
+        self._fill({"kind": "individual", "gender": "unknown", "relation": "external",
+                    "role_buyer": True})
+        self.title.setText(self.tr("New customer"))
+        self.figures.setText(self.tr("Fill in what you know; only the name is required."))
+        self._set_dirty(True)
+        self.inputs["name"].setFocus()
+
+    def _fill(self, values: dict) -> None:
+        self._loading = True
+        try:
+            for field, widget in self.inputs.items():
+                self._put(widget, field, values.get(field))
+            self._show_errors({})
+        finally:
+            self._loading = False
+        self._show_organisation_fields()
+        self._set_dirty(False)
+        self.stack.setCurrentIndex(1)
+
+    def _put(self, widget: QWidget, field: str, value) -> None:
+        if isinstance(widget, QComboBox):
+            widget.setCurrentIndex(max(0, widget.findData(value)))
+        elif isinstance(widget, QCheckBox):
+            widget.setChecked(bool(value))
+        elif isinstance(widget, QPlainTextEdit):
+            widget.setPlainText(value or "")
+        else:
+            widget.setText(self._text_of(field, value))
+
+    @staticmethod
+    def _text_of(field: str, value) -> str:
+        if value is None:
+            return ""
+        if field in ("phone", "phone2"):
+            return phones.format_phone(value)
+        if field == "birthday":
+            return value.strftime("%d/%m/%Y")
+        if field == "referred_by":
+            return Customer.get_by_id(value).code
+        return str(value)
+
+    def raw_values(self) -> dict:
+        """What the user typed, as core.customers.clean() expects it."""
+        values = {}
+        for field, widget in self.inputs.items():
+            if isinstance(widget, QComboBox):
+                values[field] = widget.currentData()
+            elif isinstance(widget, QCheckBox):
+                values[field] = widget.isChecked()
+            elif isinstance(widget, QPlainTextEdit):
+                values[field] = widget.toPlainText()
+            else:
+                values[field] = widget.text()
+        return values
+
+    def _show_organisation_fields(self) -> None:
+        organisation = self.inputs["kind"].currentData() == "organisation"
+        for field in customers.ORGANISATION_ONLY:
+            form = self.inputs[field].parentWidget().parentWidget().layout()
+            form.setRowVisible(self.inputs[field].parentWidget(), organisation)
+
+    def _show_header(self) -> None:
+        customer = self._customer
+        self.title.setText(f"{customer.name}  ·  {customer.code}")
+        summary = history.purchase_summary(customer.id)
+        if summary.count:
+            self.figures.setText(self.tr("{count} purchases · total {total} · average {average} · "
+                                         "last on {last} ({days} days ago)").format(
+                count=summary.count, total=i18n.money(summary.total),
+                average=i18n.money(summary.average), last=i18n.date_text(summary.last),
+                days=summary.days_since_last(dt.date.today())))
+        else:
+            self.figures.setText(self.tr("No purchases yet."))
+
+    # -- saving --------------------------------------------------------------
+    def save(self) -> bool:
+        """Validate and store; on errors, show them beside the fields and keep the edits."""
+        try:
+            if self._creating:
+                customer = customers.create(self.raw_values())
+            else:
+                customer = customers.update(self._customer.id, self.raw_values(),
+                                            self._customer.version)
+        except customers.FormErrors as exc:
+            self._show_errors(exc.errors)
+            return False
+        except ConflictError as exc:
+            return self._resolve_conflict(exc)
+        except KnownError as exc:
+            self.form_error.setText(i18n.error_text(exc))
+            self.form_error.show()
+            return False
+        self.load(customer.id)
+        self.saved.emit(customer.id)
+        return True
+
+    def _show_errors(self, errors: dict[str, KnownError]) -> None:
+        for field, label_widget in self.errors.items():
+            error = errors.get(field)
+            label_widget.setText(i18n.error_text(error) if error else "")
+            label_widget.setVisible(error is not None)
+        self.form_error.setText(self.tr("Please correct the fields marked in red.") if errors else "")
+        self.form_error.setVisible(bool(errors))
+        if errors:
+            first = next(iter(errors))
+            widget = self.inputs.get(first)
+            if widget is not None:
+                widget.setFocus()
+
+    def _resolve_conflict(self, exc: ConflictError) -> bool:
+        choice = self.ask_conflict(i18n.error_text(exc))
+        if choice == "overwrite":
+            customer = customers.update(self._customer.id, self.raw_values(),
+                                        self._customer.version, force=True)
+            self.load(customer.id)
+            self.saved.emit(customer.id)
+            return True
+        if choice == "reload":
+            self.load(self._customer.id)
+        return False
+
+    def ask_conflict(self, text: str) -> str:
+        """'reload', 'overwrite' or 'cancel' (a method so tests can answer it)."""
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Changed at another counter"), text,
+                          parent=self)
+        reload = box.addButton(self.tr("Reload"), QMessageBox.ButtonRole.AcceptRole)
+        overwrite = box.addButton(self.tr("Overwrite"), QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return {reload: "reload", overwrite: "overwrite"}.get(box.clickedButton(), "cancel")
+
+    def revert(self) -> None:
+        if self._creating:
+            self.clear()
+        elif self._customer is not None:
+            self.load(self._customer.id)
+
+    def maybe_leave(self) -> bool:
+        """True when it is safe to show something else: saved, discarded, or nothing to lose."""
+        if not self._dirty:
+            return True
+        answer = self.ask_unsaved()
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        if answer == QMessageBox.StandardButton.Discard:
+            self._set_dirty(False)
+            return True
+        return False
+
+    def ask_unsaved(self) -> QMessageBox.StandardButton:
+        """Save, Discard or Cancel (a method so tests can answer it)."""
+        return QMessageBox.question(
+            self, self.tr("Unsaved changes"),
+            self.tr("This customer has changes that are not saved yet. Save them?"),
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )

@@ -1,0 +1,118 @@
+"""The customer list pane: a search box over a sortable table of customers."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView, QHeaderView, QLabel, QLineEdit, QStackedWidget, QTableView, QVBoxLayout,
+    QWidget,
+)
+
+from shopcrm.ui.customer_model import CustomerTableModel
+
+# Typing pauses this long before the list is searched again.
+SEARCH_DELAY_MS = 150
+
+
+class CustomerList(QWidget):
+    """Emits `current_changed(id or None)` when the selected customer changes, and
+    `reloaded` after each new query (a search, a refresh)."""
+
+    current_changed = Signal(object)
+    reloaded = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.model = CustomerTableModel(self)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(
+            self.tr("Search by name (no tones needed), phone, email, code or note…"))
+        self.search.setClearButtonEnabled(True)
+        self._timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._timer.timeout.connect(self.apply_search)
+        self.search.textChanged.connect(self._timer.start)
+
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(self.model.COLUMNS.index("name"), Qt.SortOrder.AscendingOrder)
+        self.view.verticalHeader().hide()
+        self.view.verticalHeader().setDefaultSectionSize(24)
+        self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in zip(range(5), (80, 200, 110, 120, 90)):
+            self.view.setColumnWidth(column, width)
+        self.view.selectionModel().currentRowChanged.connect(self._row_changed)
+
+        self.empty = QLabel()
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.view)
+        self.stack.addWidget(self.empty)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.search)
+        layout.addWidget(self.stack, 1)
+
+    def apply_search(self) -> None:
+        self._timer.stop()
+        self.model.search = self.search.text()
+        self.reload()
+
+    def reload(self, keep: int | None = None) -> None:
+        """Query again, keeping the current customer selected when it is still listed."""
+        keep = keep if keep is not None else self.current_id()
+        self.model.refresh()
+        self._show_empty_state()
+        self.reloaded.emit()
+        row = self.model.row_of(keep) if keep is not None else -1
+        if row >= 0:
+            self.select_row(row)
+        else:
+            self.current_changed.emit(None)
+
+    def _show_empty_state(self) -> None:
+        if self.model.rowCount():
+            self.stack.setCurrentWidget(self.view)
+            return
+        if self.model.search.strip():
+            self.empty.setText(self.tr("No customer matches “{text}”.").format(text=self.model.search))
+        else:
+            self.empty.setText(self.tr("No customers yet: add one with New customer (Ctrl+N) "
+                                       "or import a spreadsheet (Ctrl+I)."))
+        self.stack.setCurrentWidget(self.empty)
+
+    def current_id(self) -> int | None:
+        index = self.view.currentIndex()
+        return self.model.id_at(index.row()) if index.isValid() else None
+
+    def selected_ids(self) -> list[int]:
+        rows = sorted({index.row() for index in self.view.selectionModel().selectedRows()})
+        return [self.model.id_at(row) for row in rows]
+
+    def select_row(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        flags = (QItemSelectionModel.SelectionFlag.ClearAndSelect
+                 | QItemSelectionModel.SelectionFlag.Rows)
+        self.view.selectionModel().setCurrentIndex(index, flags)
+        self.view.scrollTo(index)
+
+    def select_id(self, customer_id: int) -> bool:
+        row = self.model.row_of(customer_id)
+        if row < 0 and self.model.search:  # not in the current search: show everyone
+            self.search.clear()
+            self.apply_search()
+            row = self.model.row_of(customer_id)
+        if row >= 0:
+            self.select_row(row)
+        return row >= 0
+
+    def _row_changed(self, current, _previous) -> None:
+        self.current_changed.emit(self.model.id_at(current.row()) if current.isValid() else None)

@@ -1,0 +1,114 @@
+"""A table model over customer ids, loading rows a page at a time.
+
+Holding only ids keeps 100,000 customers cheap (see DESIGN.md figures); a
+search or a sort asks the core for new ids and resets the model.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from shopcrm.core import listing, phones
+from shopcrm.ui import i18n
+from shopcrm.ui.labels import label
+
+PAGE = 200
+CACHE_LIMIT = 5_000
+
+
+class CustomerTableModel(QAbstractTableModel):
+    COLUMNS = ("code", "name", "phone", "province", "segment", "created")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._ids: list[int] = []
+        self._rows: dict[int, listing.Row] = {}
+        self.search = ""
+        self.sort_column = "name"
+        self.descending = False
+
+    # -- what the list shows ---------------------------------------------
+    def refresh(self) -> None:
+        """Ask the database again (after a search, a sort or a change)."""
+        self.beginResetModel()
+        self._ids = listing.find_ids(self.search, self.sort_column, self.descending)
+        self._rows.clear()
+        self.endResetModel()
+
+    def set_search(self, text: str) -> None:
+        self.search = text
+        self.refresh()
+
+    def forget(self, customer_id: int) -> None:
+        """Drop a cached row so the next paint reads the saved values."""
+        self._rows.pop(customer_id, None)
+        if customer_id in self._ids:
+            row = self._ids.index(customer_id)
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
+
+    def all_ids(self) -> list[int]:
+        """Every listed id, in list order (for exporting what the user sees)."""
+        return list(self._ids)
+
+    def id_at(self, row: int) -> int | None:
+        return self._ids[row] if 0 <= row < len(self._ids) else None
+
+    def row_of(self, customer_id: int) -> int:
+        try:
+            return self._ids.index(customer_id)
+        except ValueError:
+            return -1
+
+    # -- Qt model interface ----------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self._titles()[section]
+        return None
+
+    def _titles(self) -> tuple[str, ...]:
+        return (self.tr("Code"), self.tr("Name"), self.tr("Phone"), self.tr("Province"),
+                self.tr("Segment"), self.tr("Since"))
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.UserRole):
+            return None
+        customer_id = self._ids[index.row()]
+        if role == Qt.ItemDataRole.UserRole:
+            return customer_id
+        row = self._row(index.row())
+        return self._cell(row, self.COLUMNS[index.column()]) if row else None
+
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        self.sort_column = self.COLUMNS[column]
+        self.descending = order == Qt.SortOrder.DescendingOrder
+        self.refresh()
+
+    # -- loading -----------------------------------------------------------
+    def _row(self, row: int) -> listing.Row | None:
+        customer_id = self._ids[row]
+        if customer_id not in self._rows:
+            if len(self._rows) > CACHE_LIMIT:
+                self._rows.clear()
+            start = row - row % PAGE
+            self._rows.update(listing.fetch_rows(self._ids[start:start + PAGE]))
+        return self._rows.get(customer_id)
+
+    @staticmethod
+    def _cell(row: listing.Row, column: str) -> str:
+        if column == "code":
+            return row.code
+        if column == "name":
+            return row.name
+        if column == "phone":
+            return phones.format_phone(row.phone)
+        if column == "province":
+            return row.province or ""
+        if column == "segment":
+            return label("funnel_segment", row.segment)
+        return i18n.date_text(row.created_at)

@@ -1,0 +1,94 @@
+"""Long work off the GUI thread, with progress, cancel, success and failure.
+
+Like Anki's operations: a job is a plain function that takes `progress(done,
+total)` and `cancelled()`; it runs on the global QThreadPool and never touches
+a widget; its result or error comes back to the GUI thread by a signal.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from shopcrm.db import connection
+
+
+class _Signals(QObject):
+    progress = Signal(int, int)
+    succeeded = Signal(object)
+    failed = Signal(object)
+
+
+class _Runnable(QRunnable):
+    def __init__(self, work: Callable[..., Any], signals: _Signals):
+        super().__init__()
+        self.work = work
+        self.signals = signals
+        self.cancel_requested = False
+
+    def run(self) -> None:
+        try:
+            result = self.work(self.signals.progress.emit, lambda: self.cancel_requested)
+        except Exception as exc:  # delivered to failure(); never lost in a thread
+            self.signals.failed.emit(exc)
+        else:
+            self.signals.succeeded.emit(result)
+        finally:
+            connection.close()  # this thread's own database connection
+
+
+class Job:
+    """Run `work(progress, cancelled)` in the background behind a progress dialog."""
+
+    def __init__(self, parent: QWidget, title: str, work: Callable[..., Any]):
+        self.parent = parent
+        self.signals = _Signals()
+        self.runnable = _Runnable(work, self.signals)
+        self.runnable.setAutoDelete(False)
+        self.dialog = QProgressDialog(title, parent.tr("Cancel"), 0, 0, parent)
+        self.dialog.setWindowTitle(title)
+        self.dialog.setMinimumDuration(300)
+        self.dialog.canceled.connect(self.cancel)
+        self.signals.progress.connect(self._progress)
+        self._success: Callable[[Any], None] = lambda _result: None
+        self._failure: Callable[[Exception], None] = lambda exc: None
+
+    def success(self, callback: Callable[[Any], None]) -> "Job":
+        self._success = callback
+        return self
+
+    def failure(self, callback: Callable[[Exception], None]) -> "Job":
+        self._failure = callback
+        return self
+
+    def start(self) -> "Job":
+        self.signals.succeeded.connect(self._done_ok)
+        self.signals.failed.connect(self._done_failed)
+        _running.add(self)
+        QThreadPool.globalInstance().start(self.runnable)
+        return self
+
+    def cancel(self) -> None:
+        self.runnable.cancel_requested = True
+
+    def _progress(self, done: int, total: int) -> None:
+        self.dialog.setMaximum(max(total, 0))
+        self.dialog.setValue(min(done, total) if total else 0)
+
+    def _finish(self) -> None:
+        self.dialog.reset()
+        self.dialog.hide()
+        _running.discard(self)
+
+    def _done_ok(self, result: Any) -> None:
+        self._finish()
+        self._success(result)
+
+    def _done_failed(self, exc: Exception) -> None:
+        self._finish()
+        self._failure(exc)
+
+
+_running: set[Job] = set()  # keeps jobs alive until their signals have arrived

@@ -1,0 +1,59 @@
+"""Display names of the stored choice keys (models.*_CHOICES), translated."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
+CHOICE_LABELS: dict[str, dict[str, str]] = {
+    "kind": {"individual": QT_TRANSLATE_NOOP("labels", "Individual"),
+             "organisation": QT_TRANSLATE_NOOP("labels", "Organisation")},
+    "org_type": {"manufacturer": QT_TRANSLATE_NOOP("labels", "Manufacturer"),
+                 "trading": QT_TRANSLATE_NOOP("labels", "Trading company"),
+                 "wholesale_retail": QT_TRANSLATE_NOOP("labels", "Wholesaler / retailer"),
+                 "nonprofit_state": QT_TRANSLATE_NOOP("labels", "Non-profit / state agency")},
+    "relation": {"external": QT_TRANSLATE_NOOP("labels", "External"),
+                 "internal": QT_TRANSLATE_NOOP("labels", "Internal (staff, shareholder)")},
+    "gender": {"unknown": QT_TRANSLATE_NOOP("labels", "Unknown"),
+               "male": QT_TRANSLATE_NOOP("labels", "Male"),
+               "female": QT_TRANSLATE_NOOP("labels", "Female"),
+               "other": QT_TRANSLATE_NOOP("labels", "Other")},
+    "income": {"low": QT_TRANSLATE_NOOP("labels", "Low"),
+               "medium": QT_TRANSLATE_NOOP("labels", "Medium"),
+               "high": QT_TRANSLATE_NOOP("labels", "High")},
+    "area": {"city": QT_TRANSLATE_NOOP("labels", "City"),
+             "urban": QT_TRANSLATE_NOOP("labels", "Urban area"),
+             "suburban": QT_TRANSLATE_NOOP("labels", "Suburban"),
+             "rural": QT_TRANSLATE_NOOP("labels", "Rural")},
+    "source": {"walk_in": QT_TRANSLATE_NOOP("labels", "Walk-in"),
+               "social": QT_TRANSLATE_NOOP("labels", "Social network"),
+               "website": QT_TRANSLATE_NOOP("labels", "Website"),
+               "referral": QT_TRANSLATE_NOOP("labels", "Referral"),
+               "advertising": QT_TRANSLATE_NOOP("labels", "Advertising"),
+               "media": QT_TRANSLATE_NOOP("labels", "Press, radio, TV"),
+               "other": QT_TRANSLATE_NOOP("labels", "Other")},
+    "funnel_segment": {"potential": QT_TRANSLATE_NOOP("labels", "Potential"),
+                       "new": QT_TRANSLATE_NOOP("labels", "New"),
+                       "loyal": QT_TRANSLATE_NOOP("labels", "Loyal"),
+                       "lapsed": QT_TRANSLATE_NOOP("labels", "Lapsed"),
+                       "first_big": QT_TRANSLATE_NOOP("labels", "First big purchase")},
+    "task_type": {"welcome": QT_TRANSLATE_NOOP("labels", "Welcome"),
+                  "thank_you": QT_TRANSLATE_NOOP("labels", "Thank-you / check-in"),
+                  "feedback_request": QT_TRANSLATE_NOOP("labels", "Ask for feedback"),
+                  "birthday": QT_TRANSLATE_NOOP("labels", "Birthday greeting"),
+                  "win_back": QT_TRANSLATE_NOOP("labels", "Win back"),
+                  "loyalty_offer": QT_TRANSLATE_NOOP("labels", "Loyalty offer"),
+                  "complaint_follow_up": QT_TRANSLATE_NOOP("labels", "Complaint follow-up"),
+                  "pre_sale_follow_up": QT_TRANSLATE_NOOP("labels", "Pre-sale follow-up"),
+                  "custom": QT_TRANSLATE_NOOP("labels", "Other task")},
+    "status": {"planned": QT_TRANSLATE_NOOP("labels", "Planned"),
+               "done": QT_TRANSLATE_NOOP("labels", "Done"),
+               "skipped": QT_TRANSLATE_NOOP("labels", "Skipped")},
+}
+
+
+def label(field: str, key: str | None) -> str:
+    """The translated display name of a stored choice, or "" for none."""
+    if not key:
+        return ""
+    source = CHOICE_LABELS.get(field, {}).get(key)
+    return QCoreApplication.translate("labels", source) if source else key

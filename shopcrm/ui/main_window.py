@@ -1,0 +1,302 @@
+"""The main window: customer list, customer detail and care schedule side by side."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence, QTextDocument
+from PySide6.QtPrintSupport import QPrintPreviewDialog, QPrinter
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter
+
+from shopcrm.core import care, customers
+from shopcrm.core.errors import KnownError
+from shopcrm.io.summary import customer_summary_html
+from shopcrm.ui import i18n, jobs
+from shopcrm.ui.care_pane import CarePane
+from shopcrm.ui.customer_form import CustomerForm
+from shopcrm.ui.customer_list import CustomerList
+from shopcrm.ui.labels import label
+from shopcrm.ui.settings_dialog import SettingsDialog
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, url: str, demo: bool = False):
+        super().__init__()
+        self.url = url
+        self.setWindowTitle(self.tr("ShopCRM — demo data") if demo else self.tr("ShopCRM"))
+        self.list = CustomerList()
+        self.form = CustomerForm()
+        self.care = CarePane()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        for pane in (self.list, self.form, self.care):
+            self.splitter.addWidget(pane)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(2, 2)
+        self.setCentralWidget(self.splitter)
+        self.counts = QLabel()
+        self.statusBar().addPermanentWidget(self.counts)
+        self._shown_id: int | None = None
+
+        self._make_actions()
+        self.list.current_changed.connect(self._current_changed)
+        self.list.reloaded.connect(self._update_counts)
+        self.form.saved.connect(self._saved)
+        self.care.open_customer.connect(self.open_customer)
+        self.care.changed.connect(self._update_counts)
+        self._restore_layout()
+        self.list.reload()
+        self.care.refresh()
+        if self.list.model.rowCount():
+            self.list.select_row(0)
+        QTimer.singleShot(0, self._greet)
+
+    # -- actions -------------------------------------------------------------
+    def _make_actions(self) -> None:
+        spec = [
+            ("new", self.tr("&New customer"), QKeySequence.StandardKey.New, self.new_customer),
+            ("save", self.tr("&Save customer"), QKeySequence.StandardKey.Save, self.form.save),
+            ("delete", self.tr("&Delete to trash"), QKeySequence.StandardKey.Delete,
+             self.delete_selected),
+            ("import", self.tr("&Import spreadsheet…"), QKeySequence("Ctrl+I"), self.import_file),
+            ("export", self.tr("&Export customers…"), QKeySequence("Ctrl+E"), self.export_file),
+            ("print", self.tr("&Print summary…"), QKeySequence.StandardKey.Print, self.print_summary),
+            ("backup", self.tr("&Back up now…"), QKeySequence("Ctrl+Shift+B"), self.backup_now),
+            ("settings", self.tr("Se&ttings…"), QKeySequence("Ctrl+,"), self.open_settings),
+            ("quit", self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.close),
+            ("find", self.tr("&Find customer"), QKeySequence.StandardKey.Find, self.focus_search),
+            ("refresh", self.tr("&Refresh"), QKeySequence.StandardKey.Refresh, self.refresh),
+        ]
+        self.actions: dict[str, QAction] = {}
+        for name, text, shortcut, slot in spec:
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(shortcut))
+            action.triggered.connect(lambda _checked=False, slot=slot: slot())
+            self.actions[name] = action
+        self.actions["delete"].setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.list.view.addAction(self.actions["delete"])
+        self._make_menus()
+
+    def _make_menus(self) -> None:
+        menus = [
+            (self.tr("&File"), ["import", "export", None, "print", None, "backup", None, "quit"]),
+            (self.tr("&Customer"), ["new", "save", "delete", None, "find", "refresh"]),
+            (self.tr("&Tools"), ["settings"]),
+        ]
+        for title, names in menus:
+            menu = self.menuBar().addMenu(title)
+            for name in names:
+                menu.addSeparator() if name is None else menu.addAction(self.actions[name])
+        toolbar = self.addToolBar(self.tr("Main"))
+        toolbar.setObjectName("main-toolbar")
+        for name in ("new", "delete", None, "import", "export", "print", None, "backup",
+                     "settings"):
+            toolbar.addSeparator() if name is None else toolbar.addAction(self.actions[name])
+
+    # -- selection and editing -------------------------------------------------
+    def _current_changed(self, customer_id: int | None) -> None:
+        if customer_id == self._shown_id:
+            return
+        if not self.form.maybe_leave():
+            if self._shown_id is not None:  # stay on the customer being edited
+                self.list.view.selectionModel().blockSignals(True)
+                self.list.select_id(self._shown_id)
+                self.list.view.selectionModel().blockSignals(False)
+            return
+        self._show(customer_id)
+
+    def _show(self, customer_id: int | None) -> None:
+        self._shown_id = customer_id
+        if customer_id is None:
+            self.form.clear()
+            self.care.show_customer(None)
+            return
+        self.form.load(customer_id)
+        self.care.show_customer(customer_id, self.form._customer.name)
+
+    def new_customer(self) -> None:
+        if self.form.maybe_leave():
+            self._shown_id = None
+            self.list.view.clearSelection()
+            self.form.new_customer()
+            self.care.show_customer(None)
+
+    def _saved(self, customer_id: int) -> None:
+        self._shown_id = customer_id
+        self.list.model.forget(customer_id)
+        self.list.view.selectionModel().blockSignals(True)
+        self.list.reload(keep=customer_id)
+        if not self.list.select_id(customer_id):
+            self.list.view.clearSelection()
+        self.list.view.selectionModel().blockSignals(False)
+        self.care.show_customer(customer_id, self.form._customer.name)
+        self.statusBar().showMessage(self.tr("Saved."), 3000)
+
+    def open_customer(self, customer_id: int) -> None:
+        self.list.select_id(customer_id)
+
+    def delete_selected(self) -> None:
+        ids = self.list.selected_ids()
+        if not ids:
+            return
+        if not self.confirm(self.tr("Move {count} customer(s) to the trash? They can be restored "
+                                    "from the trash until it is emptied.").format(count=len(ids))):
+            return
+        if self._shown_id in ids:
+            self.form.clear()
+            self._shown_id = None
+        moved = customers.trash(ids)
+        self.list.reload()
+        self.care.refresh()
+        self.statusBar().showMessage(self.tr("{count} customer(s) moved to the trash.")
+                                     .format(count=moved), 5000)
+
+    def confirm(self, text: str) -> bool:
+        """Ask yes/no (a method so tests can answer it)."""
+        answer = QMessageBox.question(self, self.tr("ShopCRM"), text)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def focus_search(self) -> None:
+        self.list.search.setFocus()
+        self.list.search.selectAll()
+
+    def refresh(self) -> None:
+        """Read again what other counters may have changed; unsaved edits stay."""
+        self.list.reload()
+        self.care.refresh()
+
+    def _update_counts(self) -> None:
+        shown, total = self.list.model.rowCount(), customers.count()
+        self.counts.setText(self.tr("{shown} of {total} customers shown").format(
+            shown=i18n.number(shown), total=i18n.number(total)))
+
+    def _greet(self) -> None:
+        overdue, due_today = care.counts(dt.date.today())
+        self.statusBar().showMessage(self.tr("Care schedule: {overdue} overdue, {today} due today.")
+                                     .format(overdue=overdue, today=due_today), 15000)
+
+    # -- files -----------------------------------------------------------------
+    def import_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Import customers"), str(Path.home()),
+            self.tr("Spreadsheets (*.xlsx *.xlsm *.csv)"))
+        if path:
+            self.run_import(Path(path))
+
+    def run_import(self, path: Path) -> jobs.Job:
+        from shopcrm.io import importer
+
+        def work(progress, cancelled):
+            plan = importer.plan_import(path)
+            return importer.run_import(plan, duplicate_policy="skip", progress=progress,
+                                       cancel=cancelled)
+
+        return jobs.Job(self, self.tr("Importing {name}…").format(name=path.name), work) \
+            .success(self._imported).failure(self.show_error).start()
+
+    def _imported(self, result) -> None:
+        self.refresh()
+        text = self.tr("Imported: {created} new, {updated} updated, {skipped} already there, "
+                       "{rejected} rejected.").format(created=result.created,
+                                                      updated=result.updated,
+                                                      skipped=result.skipped,
+                                                      rejected=result.rejected)
+        if result.rejects:
+            lines = [self.tr("Row {row}: {reasons}").format(row=r.row_number,
+                                                            reasons="; ".join(r.reasons))
+                     for r in result.rejects[:10]]
+            text += "\n\n" + "\n".join(lines)
+        self.inform(text)
+
+    def export_file(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Export customers"), str(Path.home() / "khach-hang.xlsx"),
+            self.tr("Excel workbook (*.xlsx);;CSV (*.csv)"))
+        if path:
+            self.run_export(Path(path), self.list.model.all_ids())
+
+    def run_export(self, path: Path, ids: list[int]) -> jobs.Job:
+        from shopcrm.io.export import export_customers
+
+        def work(progress, cancelled):
+            return export_customers(path, ids, progress=progress, cancel=cancelled)
+
+        return jobs.Job(self, self.tr("Exporting…"), work).success(
+            lambda count: self.statusBar().showMessage(
+                self.tr("{count} customers written to {path}").format(count=count, path=path), 8000)
+        ).failure(self.show_error).start()
+
+    def backup_now(self) -> None:
+        from shopcrm.db import backup
+
+        default = backup.backup_dir() / backup.default_backup_name(dt.datetime.now())
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Back up the database"), str(default),
+                                              self.tr("ShopCRM database (*.db)"))
+        if path:
+            self.run_backup(Path(path))
+
+    def run_backup(self, path: Path) -> jobs.Job:
+        from shopcrm.db import backup
+
+        return jobs.Job(self, self.tr("Backing up…"),
+                        lambda progress, cancelled: backup.backup_to(path, progress)).success(
+            lambda target: self.statusBar().showMessage(
+                self.tr("Backup saved and verified: {path}").format(path=target), 8000)
+        ).failure(self.show_error).start()
+
+    def print_summary(self) -> None:
+        customer_id = self.list.current_id() or self._shown_id
+        if customer_id is None:
+            self.inform(self.tr("Select a customer to print their summary."))
+            return
+        document = self.summary_document(customer_id)
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        preview = QPrintPreviewDialog(printer, self)
+        preview.paintRequested.connect(document.print_)
+        preview.exec()
+
+    def summary_document(self, customer_id: int) -> QTextDocument:
+        html = customer_summary_html(
+            customer_id, lambda text: QCoreApplication.translate("summary", text),
+            i18n.money, i18n.date_text, label)
+        document = QTextDocument(self)
+        document.setHtml(html)
+        return document
+
+    def open_settings(self) -> None:
+        SettingsDialog(self.url, self).exec()
+
+    # -- messages ----------------------------------------------------------------
+    def show_error(self, exc: Exception) -> None:
+        if isinstance(exc, KnownError):
+            self.inform(i18n.error_text(exc), QMessageBox.Icon.Warning)
+        else:
+            raise exc
+
+    def inform(self, text: str, icon=QMessageBox.Icon.Information) -> None:
+        """Tell the user something (a method so tests can read it)."""
+        QMessageBox(icon, self.tr("ShopCRM"), text, parent=self).exec()
+
+    # -- window state --------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
+            self.restoreState(settings.value("window/state", QByteArray()))
+            self.splitter.restoreState(settings.value("window/splitter", QByteArray()))
+        else:
+            self.resize(1360, 820)
+            self.splitter.setSizes([520, 480, 360])
+
+    def closeEvent(self, event) -> None:
+        if not self.form.maybe_leave():
+            event.ignore()
+            return
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        settings.setValue("window/splitter", self.splitter.saveState())
+        event.accept()
+

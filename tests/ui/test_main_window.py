@@ -1,0 +1,144 @@
+"""Driving the real main window offscreen, as a shop owner would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from shopcrm.core import customers
+from shopcrm.db.models import Customer
+from shopcrm.ui.app import make_application
+from shopcrm.ui.main_window import MainWindow
+
+from .helpers import replace_text, type_text
+
+
+@pytest.fixture
+def window(qtbot, db, db_url):
+    make_application("en")
+    main = MainWindow(db_url)
+    main.show()
+    yield main
+    # Closing asks about unsaved edits; a test that left some answers "discard".
+    main.form.ask_unsaved = lambda: QMessageBox.StandardButton.Discard
+    main.close()
+    main.deleteLater()
+
+
+def add_through_form(window, qtbot, name: str, phone: str = "") -> None:
+    window.actions["new"].trigger()
+    type_text(window.form.inputs["name"], name)
+    if phone:
+        type_text(window.form.inputs["phone"], phone)
+    qtbot.mouseClick(window.form.save_button, Qt.MouseButton.LeftButton)
+
+
+def test_empty_database_says_what_to_do(window):
+    assert window.list.stack.currentWidget() is window.list.empty
+    assert "No customers yet" in window.list.empty.text()
+    assert window.counts.text() == "0 of 0 customers shown"
+
+
+def test_add_a_customer_and_find_it_without_tones(window, qtbot):
+    add_through_form(window, qtbot, "Nguyễn Thị Thu Hà", "0912.345.678")
+    add_through_form(window, qtbot, "Trần Văn Đức")
+    stored = Customer.get(Customer.name == "Nguyễn Thị Thu Hà")
+    assert stored.phone == "0912345678"
+    assert window.list.model.rowCount() == 2
+    assert window.form.title.text().startswith("Trần Văn Đức")
+
+    qtbot.keyClicks(window.list.search, "nguyen ha")
+    qtbot.waitUntil(lambda: window.list.model.rowCount() == 1)
+    assert window.list.model.index(0, 1).data() == "Nguyễn Thị Thu Hà"
+    assert window.list.model.index(0, 2).data() == "0912 345 678"
+    assert window.counts.text() == "1 of 2 customers shown"
+
+
+def test_edit_and_save(window, qtbot):
+    customers.create({"name": "Lê Văn Tám"})
+    window.refresh()
+    window.list.select_row(0)
+    replace_text(window.form.inputs["phone"], "84 987 654 321")
+    assert window.form.save_button.isEnabled()
+    qtbot.mouseClick(window.form.save_button, Qt.MouseButton.LeftButton)
+    stored = Customer.get()
+    assert (stored.phone, stored.version) == ("0987654321", 2)
+    assert not window.form.is_dirty()
+    assert window.list.model.index(0, 2).data() == "0987 654 321"
+
+
+def test_invalid_email_is_refused_beside_the_field(window, qtbot):
+    customers.create({"name": "Phạm Thị Lan", "email": "lan@example.vn"})
+    window.refresh()
+    window.list.select_row(0)
+    replace_text(window.form.inputs["email"], "lan@@example")
+    qtbot.mouseClick(window.form.save_button, Qt.MouseButton.LeftButton)
+    error = window.form.errors["email"]
+    assert error.isVisible() and "is not an email address" in error.text()
+    assert window.form.form_error.isVisible()
+    assert Customer.get().email == "lan@example.vn"
+    assert window.form.is_dirty()  # the user's typing is kept to be corrected
+
+
+def test_unsaved_changes_are_never_lost_silently(window, qtbot, monkeypatch):
+    customers.create({"name": "Nguyễn An"})
+    customers.create({"name": "Trần Bình"})
+    window.refresh()
+    window.list.select_row(0)
+    replace_text(window.form.inputs["notes"], "Hẹn gọi lại")
+    monkeypatch.setattr(window.form, "ask_unsaved", lambda: QMessageBox.StandardButton.Cancel)
+    window.list.select_row(1)
+    assert window.form.title.text().startswith("Nguyễn An")
+    assert window.list.current_id() == window.form.customer_id
+    assert window.form.inputs["notes"].toPlainText() == "Hẹn gọi lại"
+
+    monkeypatch.setattr(window.form, "ask_unsaved", lambda: QMessageBox.StandardButton.Save)
+    window.list.select_row(1)
+    assert window.form.title.text().startswith("Trần Bình")
+    assert Customer.get(Customer.name == "Nguyễn An").notes == "Hẹn gọi lại"
+
+
+def test_delete_moves_to_trash(window, qtbot, monkeypatch):
+    customers.create({"name": "Nguyễn An"})
+    window.refresh()
+    window.list.select_row(0)
+    monkeypatch.setattr(window, "confirm", lambda text: True)
+    window.list.view.setFocus()
+    window.actions["delete"].trigger()
+    assert Customer.get().deleted_at is not None
+    assert window.list.model.rowCount() == 0
+    assert window.form.stack.currentIndex() == 0
+
+
+def test_organisation_fields_show_only_for_organisations(window):
+    window.actions["new"].trigger()
+    kind = window.form.inputs["kind"]
+    assert not window.form.inputs["tax_code"].isVisibleTo(window)
+    kind.setCurrentIndex(kind.findData("organisation"))
+    assert window.form.inputs["tax_code"].isVisibleTo(window)
+
+
+def test_customer_model_passes_qt_model_checks(window, qtmodeltester):
+    for name in ("Nguyễn An", "Trần Bình", "Lê Châu"):
+        customers.create({"name": name})
+    window.refresh()
+    qtmodeltester.check(window.list.model)
+
+
+def test_export_runs_in_the_background(window, qtbot, tmp_path):
+    customers.create({"name": "Nguyễn An", "phone": "0912345678"})
+    window.refresh()
+    target = tmp_path / "khach.xlsx"
+    job = window.run_export(target, window.list.model.all_ids())
+    with qtbot.waitSignal(job.signals.succeeded, timeout=10_000):
+        pass
+    assert target.exists()
+
+
+def test_summary_document_holds_the_customer(window):
+    customer = customers.create({"name": "Nguyễn Thị Thu Hà", "phone": "0912345678"})
+    text = window.summary_document(customer.id).toPlainText()
+    assert "Nguyễn Thị Thu Hà" in text and "0912 345 678" in text
