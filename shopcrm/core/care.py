@@ -35,7 +35,7 @@ def _base():
             .where(Customer.deleted_at.is_null()))
 
 
-def due_by(today: dt.date, limit: int = 5_000) -> list[TaskRow]:
+def due_by(today: dt.date, limit: int = 1_000) -> list[TaskRow]:
     """Planned tasks due today or earlier, oldest first: the shop's call sheet."""
     query = (_base().where((CareTask.status == "planned") & (CareTask.due_date <= today))
              .order_by(CareTask.due_date, Customer.sort_key).limit(limit))

@@ -13,6 +13,7 @@ from typing import NamedTuple
 import peewee
 
 from shopcrm.core.text import fold
+from shopcrm.db.connection import db
 from shopcrm.db.models import Customer
 
 SORT_FIELDS = {
@@ -62,7 +63,9 @@ def find_ids(search: str = "", sort: str = "name", descending: bool = False,
     field = SORT_FIELDS[sort]
     order = [field.desc() if descending else field.asc(), Customer.id]
     query = Customer.select(Customer.id).where(_where(search, trashed)).order_by(*order)
-    return [row[0] for row in query.tuples().iterator()]
+    # Straight from the cursor: peewee's row wrapping costs ~1 s per 100,000 ids.
+    sql, params = query.sql()
+    return [row[0] for row in db.execute_sql(sql, params).fetchall()]
 
 
 def fetch_rows(ids: list[int]) -> dict[int, Row]:

@@ -36,8 +36,10 @@ class CustomerList(QWidget):
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        # Indicator first: enabling sorting then sorts by it, which the model already is.
+        self.view.horizontalHeader().setSortIndicator(self.model.COLUMNS.index("name"),
+                                                      Qt.SortOrder.AscendingOrder)
         self.view.setSortingEnabled(True)
-        self.view.sortByColumn(self.model.COLUMNS.index("name"), Qt.SortOrder.AscendingOrder)
         self.view.verticalHeader().hide()
         self.view.verticalHeader().setDefaultSectionSize(24)
         self.view.setAlternatingRowColors(True)

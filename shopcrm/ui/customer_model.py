@@ -85,9 +85,10 @@ class CustomerTableModel(QAbstractTableModel):
         return self._cell(row, self.COLUMNS[index.column()]) if row else None
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
-        self.sort_column = self.COLUMNS[column]
-        self.descending = order == Qt.SortOrder.DescendingOrder
-        self.refresh()
+        sort_column, descending = self.COLUMNS[column], order == Qt.SortOrder.DescendingOrder
+        if (sort_column, descending) != (self.sort_column, self.descending):
+            self.sort_column, self.descending = sort_column, descending
+            self.refresh()
 
     # -- loading -----------------------------------------------------------
     def _row(self, row: int) -> listing.Row | None:
