@@ -110,9 +110,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     result = importer.run_import(plan, duplicate_policy=args.duplicates)
     print(f"created {result.created}, updated {result.updated}, "
           f"skipped {result.skipped}, rejected {result.rejected}")
-    for reject in result.rejects[:20]:
-        print(f"  row {reject.row_number}: {'; '.join(reject.reasons)}")
-    if args.rejects and result.rejects:
+    for row in result.rejected_rows[:20]:
+        print(f"  row {row.row_number}: " + "; ".join(
+            f"{e.header}: {e.error}" if e.header else str(e.error) for e in row.errors))
+    if args.rejects and result.rejected_rows:
         importer.write_rejects(result, args.rejects)
         print(f"rejected rows written to {args.rejects}")
     return 0 if not result.rejected else 1

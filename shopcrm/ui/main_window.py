@@ -17,6 +17,7 @@ from shopcrm.ui import i18n, jobs
 from shopcrm.ui.care_pane import CarePane
 from shopcrm.ui.customer_form import CustomerForm
 from shopcrm.ui.customer_list import CustomerList
+from shopcrm.ui.import_dialog import ImportConfirmDialog, save_rejects
 from shopcrm.ui.labels import label
 from shopcrm.ui.settings_dialog import SettingsDialog
 
@@ -186,29 +187,43 @@ class MainWindow(QMainWindow):
             self.run_import(Path(path))
 
     def run_import(self, path: Path) -> jobs.Job:
+        """Read and check the file in the background, then ask how to import it."""
+        from shopcrm.io import importer
+
+        return jobs.Job(self, self.tr("Reading {name}…").format(name=path.name),
+                        lambda progress, cancelled: importer.plan_import(path)) \
+            .success(self._confirm_import).failure(self.show_error).start()
+
+    def _confirm_import(self, plan) -> None:
+        dialog = ImportConfirmDialog(plan, self)
+        if self.ask_import(dialog):
+            self.write_import(plan, dialog.duplicate_policy())
+
+    def ask_import(self, dialog: ImportConfirmDialog) -> bool:
+        """Show the import summary (a method so tests can answer it)."""
+        return dialog.exec() == ImportConfirmDialog.DialogCode.Accepted
+
+    def write_import(self, plan, policy: str) -> jobs.Job:
         from shopcrm.io import importer
 
         def work(progress, cancelled):
-            plan = importer.plan_import(path)
-            return importer.run_import(plan, duplicate_policy="skip", progress=progress,
+            return importer.run_import(plan, duplicate_policy=policy, progress=progress,
                                        cancel=cancelled)
 
-        return jobs.Job(self, self.tr("Importing {name}…").format(name=path.name), work) \
+        return jobs.Job(self, self.tr("Importing {name}…").format(name=plan.path.name), work) \
             .success(self._imported).failure(self.show_error).start()
 
     def _imported(self, result) -> None:
         self.refresh()
         text = self.tr("Imported: {created} new, {updated} updated, {skipped} already there, "
-                       "{rejected} rejected.").format(created=result.created,
-                                                      updated=result.updated,
-                                                      skipped=result.skipped,
-                                                      rejected=result.rejected)
-        if result.rejects:
-            lines = [self.tr("Row {row}: {reasons}").format(row=r.row_number,
-                                                            reasons="; ".join(r.reasons))
-                     for r in result.rejects[:10]]
-            text += "\n\n" + "\n".join(lines)
+                       "{rejected} left out because of errors.").format(
+            created=result.created, updated=result.updated, skipped=result.skipped,
+            rejected=result.rejected)
         self.inform(text)
+        if result.rejected_rows and self.confirm(
+                self.tr("Save the rows that were left out, with the reason, to correct them "
+                        "and import them again?")):
+            save_rejects(self, result)
 
     def export_file(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
@@ -220,8 +235,11 @@ class MainWindow(QMainWindow):
     def run_export(self, path: Path, ids: list[int]) -> jobs.Job:
         from shopcrm.io.export import export_customers
 
+        language = i18n.current_language()  # read here: the worker thread has no UI locale
+
         def work(progress, cancelled):
-            return export_customers(path, ids, progress=progress, cancel=cancelled)
+            return export_customers(path, ids, progress=progress, cancel=cancelled,
+                                    language=language)
 
         return jobs.Job(self, self.tr("Exporting…"), work).success(
             lambda count: self.statusBar().showMessage(

@@ -142,3 +142,42 @@ def test_summary_document_holds_the_customer(window):
     customer = customers.create({"name": "Nguyễn Thị Thu Hà", "phone": "0912345678"})
     text = window.summary_document(customer.id).toPlainText()
     assert "Nguyễn Thị Thu Hà" in text and "0912 345 678" in text
+
+
+def test_import_a_spreadsheet_from_the_window(window, qtbot, tmp_path, monkeypatch):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["DANH SÁCH KHÁCH HÀNG"])
+    sheet.append(["STT", "Họ và tên", "Số điện thoại", "Email"])
+    sheet.append([1, "Nguyễn Thị Thu Hà", "0912.345.678", "ha@example.vn"])
+    sheet.append([2, "Trần Văn Đức", 987654321, None])
+    sheet.append([3, "Lê Sai Số", "12345", None])
+    path = tmp_path / "khach.xlsx"
+    workbook.save(path)
+
+    shown = {}
+    monkeypatch.setattr(window, "ask_import", lambda dialog: shown.setdefault("dialog", dialog) or True)
+    monkeypatch.setattr(window, "inform", lambda text, icon=None: shown.setdefault("result", text))
+    monkeypatch.setattr(window, "confirm", lambda text: False)
+    job = window.run_import(path)
+    with qtbot.waitSignal(job.signals.succeeded, timeout=10_000):
+        pass
+    qtbot.waitUntil(lambda: "result" in shown, timeout=10_000)
+    assert "Row 5" in shown["dialog"]._error_lines()
+    assert "2 new" in shown["result"] and "1 left out" in shown["result"]
+    assert window.list.model.rowCount() == 2
+    assert Customer.get(Customer.name == "Trần Văn Đức").phone == "0987654321"
+
+
+def test_a_file_that_is_not_a_spreadsheet_gets_a_clear_message(window, qtbot, tmp_path, monkeypatch):
+    path = tmp_path / "khach.xlsx"
+    path.write_text("not a workbook")
+    messages = []
+    monkeypatch.setattr(window, "inform", lambda text, icon=None: messages.append(text))
+    job = window.run_import(path)
+    with qtbot.waitSignal(job.signals.failed, timeout=10_000):
+        pass
+    assert messages and "khach.xlsx" in messages[0]
+    assert Customer.select().count() == 0
