@@ -15,7 +15,7 @@ from peewee import fn
 
 from shopcrm.core import dates, names, phones
 from shopcrm.core.errors import QT_TRANSLATE_NOOP, ConflictError, KnownError, ValidationError
-from shopcrm.core.text import blank_to_none, fold, nfc
+from shopcrm.core.text import blank_to_none, fold, multiline, nfc
 from shopcrm.db.connection import db
 from shopcrm.db.models import (
     AREA_CHOICES, GENDER_CHOICES, INCOME_CHOICES, KIND_CHOICES, ORG_TYPE_CHOICES,
@@ -25,7 +25,7 @@ from shopcrm.db.models import (
 CODE_PREFIX = "KH"
 CODE_DIGITS = 6
 
-TEXT_FIELDS = ("address", "ward", "district", "province", "zalo", "facebook", "tax_code", "notes")
+TEXT_FIELDS = ("address", "ward", "district", "province", "zalo", "facebook", "tax_code")
 CHOICE_FIELDS = {
     "kind": KIND_CHOICES, "org_type": ORG_TYPE_CHOICES, "relation": RELATION_CHOICES,
     "gender": GENDER_CHOICES, "income": INCOME_CHOICES, "area": AREA_CHOICES,
@@ -71,7 +71,7 @@ def clean(raw: dict) -> dict:
         errors["name"] = ValidationError(QT_TRANSLATE_NOOP("errors", "A customer needs a name."))
     if errors:
         raise FormErrors(errors)
-    if values.get("kind", "individual") != "organisation":
+    if values.get("kind", "organisation") != "organisation":  # only when the kind is given
         values.update({field: None for field in ORGANISATION_ONLY if field in values})
     return values
 
@@ -93,6 +93,8 @@ def _clean_field(field: str, value):
         return _clean_honorific(value)
     if field == "referred_by":
         return _clean_referrer(value)
+    if field == "notes":
+        return multiline(value)
     if field in TEXT_FIELDS:
         return blank_to_none(value)
     raise KeyError(field)
@@ -171,7 +173,7 @@ def next_code() -> str:
 
 def create(raw: dict) -> Customer:
     """Validate and store a new customer, giving it the next free code."""
-    values = clean({"name": "", **raw})
+    values = clean({"name": "", "kind": None, **raw})
     values.setdefault("code", next_code())
     values.update(derived(values))
     with db.atomic():

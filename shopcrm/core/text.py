@@ -30,6 +30,15 @@ def fold(text: str | None) -> str:
     return _SPACES.sub(" ", bare.translate(_D_MAP).casefold()).strip()
 
 
+def multiline(text: str | None) -> str | None:
+    """Notes as stored: NFC, line breaks kept, trailing spaces and blank ends trimmed."""
+    if not text:
+        return None
+    lines = unicodedata.normalize("NFC", str(text)).replace("\r\n", "\n").split("\n")
+    value = "\n".join(line.rstrip() for line in lines).strip("\n")
+    return value or None
+
+
 def blank_to_none(text: str | None) -> str | None:
     """NFC text, or None when nothing is left (optional fields store NULL, not '')."""
     value = nfc(text)

@@ -17,6 +17,13 @@ from shopcrm.db.models import Customer, Feedback, Interaction, Purchase
 
 RECENT = 5
 
+# Section headings (marked apart: lupdate cannot read markers inside f-strings).
+NOTES = QT_TRANSLATE_NOOP("summary", "Notes")
+LAST_PURCHASES = QT_TRANSLATE_NOOP("summary", "Last purchases")
+OPEN_TASKS = QT_TRANSLATE_NOOP("summary", "Open care tasks")
+RECENT_INTERACTIONS = QT_TRANSLATE_NOOP("summary", "Recent interactions")
+FEEDBACK = QT_TRANSLATE_NOOP("summary", "Feedback")
+
 
 def customer_summary_html(
     customer_id: int,
@@ -49,9 +56,13 @@ def customer_summary_html(
     parts += _open_tasks(customer_id, t, date, labels)
     parts += _recent_notes(customer_id, t, date)
     if customer.notes:
-        parts += [f"<h3>{escape(t(QT_TRANSLATE_NOOP('summary', 'Notes')))}</h3>",
+        parts += [_heading(t, NOTES),
                   f"<p>{escape(customer.notes)}</p>"]
     return "<html><body>" + "\n".join(parts) + "</body></html>"
+
+
+def _heading(translate: Callable[[str], str], text: str) -> str:
+    return f"<h3>{escape(translate(text))}</h3>"
 
 
 def _address(customer: Customer) -> str:
@@ -71,7 +82,7 @@ def _recent_purchases(customer_id, t, money, date) -> list[str]:
     rows = [(date(p.date), f"{money(p.amount)}  {p.description or ''}") for p in purchases]
     if not rows:
         return []
-    return [f"<h3>{escape(t(QT_TRANSLATE_NOOP('summary', 'Last purchases')))}</h3>", _table(rows)]
+    return [_heading(t, LAST_PURCHASES), _table(rows)]
 
 
 def _open_tasks(customer_id, t, date, labels) -> list[str]:
@@ -79,7 +90,7 @@ def _open_tasks(customer_id, t, date, labels) -> list[str]:
             for task in care.tasks_of(customer_id) if task.status == "planned"]
     if not rows:
         return []
-    return [f"<h3>{escape(t(QT_TRANSLATE_NOOP('summary', 'Open care tasks')))}</h3>", _table(rows)]
+    return [_heading(t, OPEN_TASKS), _table(rows)]
 
 
 def _recent_notes(customer_id, t, date) -> list[str]:
@@ -91,8 +102,8 @@ def _recent_notes(customer_id, t, date) -> list[str]:
                 .order_by(Feedback.at.desc()).limit(RECENT)]
     parts = []
     if interactions:
-        parts += [f"<h3>{escape(t(QT_TRANSLATE_NOOP('summary', 'Recent interactions')))}</h3>",
+        parts += [_heading(t, RECENT_INTERACTIONS),
                   _table(interactions)]
     if feedback:
-        parts += [f"<h3>{escape(t(QT_TRANSLATE_NOOP('summary', 'Feedback')))}</h3>", _table(feedback)]
+        parts += [_heading(t, FEEDBACK), _table(feedback)]
     return parts

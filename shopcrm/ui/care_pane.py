@@ -84,6 +84,7 @@ class CarePane(QWidget):
         self.customer_id: int | None = None
         self.shop_title = QLabel()
         self.shop_title.setStyleSheet("font-weight: 600;")
+        self.shop_title.setWordWrap(True)
         self.shop_model = TaskTableModel(show_customer=True, parent=self)
         self.shop_view = self._view(self.shop_model)
         self.shop_view.doubleClicked.connect(self._open_from_shop_list)
@@ -127,8 +128,11 @@ class CarePane(QWidget):
         today = today or dt.date.today()
         due = care.due_by(today)
         overdue, due_today = care.counts(today)
-        self.shop_title.setText(self.tr("Care schedule: {overdue} overdue, {today} due today")
-                                .format(overdue=overdue, today=due_today))
+        if overdue or due_today:
+            self.shop_title.setText(self.tr("Care schedule: {overdue} overdue, {today} due today")
+                                    .format(overdue=overdue, today=due_today))
+        else:
+            self.shop_title.setText(self.tr("Care schedule: nothing overdue or due today."))
         self.shop_model.set_tasks(due, today)
         self._refresh_customer(today)
 

@@ -10,7 +10,7 @@ import datetime as dt
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+    QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
     QMessageBox, QPlainTextEdit, QPushButton, QScrollArea, QStackedWidget, QVBoxLayout, QWidget,
 )
 
@@ -18,7 +18,7 @@ from shopcrm.core import customers, history, phones
 from shopcrm.core.errors import ConflictError, KnownError
 from shopcrm.db.models import Customer
 from shopcrm.ui import i18n
-from shopcrm.ui.labels import CHOICE_LABELS, label
+from shopcrm.ui.labels import CHOICE_LABELS, field_label, label
 
 ERROR_STYLE = "color: #b3261e;"
 
@@ -36,6 +36,7 @@ class CustomerForm(QWidget):
         self._loading = False
         self.inputs: dict[str, QWidget] = {}
         self.errors: dict[str, QLabel] = {}
+        self._cells: dict[str, QWidget] = {}
 
         self.stack = QStackedWidget()
         self.empty = QLabel(self.tr("Select a customer in the list, or add a new one."))
@@ -61,41 +62,43 @@ class CustomerForm(QWidget):
         self.form_error.hide()
 
         body = QWidget()
-        sections = QVBoxLayout(body)
-        sections.addWidget(self._section(self.tr("Contact"), [
-            ("name", self.tr("Full name"), self._line(self.tr("e.g. Nguyễn Thị Thu Hà"))),
-            ("kind", self.tr("Kind"), self._combo("kind")),
-            ("org_type", self.tr("Organisation type"), self._combo("org_type", blank=True)),
-            ("tax_code", self.tr("Tax code"), self._line()),
-            ("phone", self.tr("Phone"), self._line(self.tr("e.g. 0912 345 678"))),
-            ("phone2", self.tr("Second phone"), self._line()),
-            ("email", self.tr("Email"), self._line(self.tr("name@example.com"))),
-            ("zalo", self.tr("Zalo"), self._line()),
-            ("facebook", self.tr("Facebook"), self._line()),
-        ]))
-        sections.addWidget(self._section(self.tr("Person"), [
-            ("birthday", self.tr("Birthday"), self._line(self.tr("dd/mm/yyyy"))),
-            ("gender", self.tr("Gender"), self._combo("gender")),
+        # One form for every section, so all labels line up in one column.
+        self._form = QFormLayout(body)
+        self._form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self._section(self.tr("Contact"), [
+            ("name", field_label("name"), self._line(self.tr("e.g. Nguyễn Thị Thu Hà"))),
+            ("kind", field_label("kind"), self._combo("kind")),
+            ("org_type", field_label("org_type"), self._combo("org_type", blank=True)),
+            ("tax_code", field_label("tax_code"), self._line()),
+            ("phone", field_label("phone"), self._line(self.tr("e.g. 0912 345 678"))),
+            ("phone2", field_label("phone2"), self._line()),
+            ("email", field_label("email"), self._line(self.tr("name@example.com"))),
+            ("zalo", field_label("zalo"), self._line()),
+            ("facebook", field_label("facebook"), self._line()),
+        ])
+        self._section(self.tr("Person"), [
+            ("birthday", field_label("birthday"), self._line(self.tr("dd/mm/yyyy"))),
+            ("gender", field_label("gender"), self._combo("gender")),
             ("honorific", self.tr("Honorific in messages"), self._honorific_combo()),
-            ("income", self.tr("Income"), self._combo("income", blank=True)),
-        ]))
-        sections.addWidget(self._section(self.tr("Address"), [
-            ("address", self.tr("Street address"), self._line()),
-            ("ward", self.tr("Ward / commune"), self._line()),
-            ("district", self.tr("District"), self._line()),
-            ("province", self.tr("Province / city"), self._line()),
-            ("area", self.tr("Area"), self._combo("area", blank=True)),
-        ]))
-        sections.addWidget(self._section(self.tr("Relationship"), [
-            ("relation", self.tr("Relation"), self._combo("relation")),
+            ("income", field_label("income"), self._combo("income", blank=True)),
+        ])
+        self._section(self.tr("Address"), [
+            ("address", field_label("address"), self._line()),
+            ("ward", field_label("ward"), self._line()),
+            ("district", field_label("district"), self._line()),
+            ("province", field_label("province"), self._line()),
+            ("area", field_label("area"), self._combo("area", blank=True)),
+        ])
+        self._section(self.tr("Relationship"), [
+            ("relation", field_label("relation"), self._combo("relation")),
             ("roles", self.tr("Role"), self._roles()),
-            ("source", self.tr("Source"), self._combo("source", blank=True)),
+            ("source", field_label("source"), self._combo("source", blank=True)),
             ("referred_by", self.tr("Referred by (code)"), self._line(self.tr("e.g. KH000012"))),
-            ("notes", self.tr("Notes"), self._notes()),
-        ]))
-        sections.addStretch(1)
+            ("notes", field_label("notes"), self._notes()),
+        ])
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(body)
 
         self.save_button = QPushButton(self.tr("&Save"))
@@ -105,6 +108,7 @@ class CustomerForm(QWidget):
         self.revert_button.clicked.connect(self.revert)
         buttons = QHBoxLayout()
         buttons.addWidget(self.form_error, 1)
+        buttons.addStretch(0)
         buttons.addWidget(self.revert_button)
         buttons.addWidget(self.save_button)
 
@@ -117,10 +121,10 @@ class CustomerForm(QWidget):
         self.inputs["kind"].currentIndexChanged.connect(self._show_organisation_fields)
         return editor
 
-    def _section(self, title: str, rows: list[tuple[str, str, QWidget]]) -> QGroupBox:
-        box = QGroupBox(title)
-        form = QFormLayout(box)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    def _section(self, title: str, rows: list[tuple[str, str, QWidget]]) -> None:
+        heading = QLabel(title)
+        heading.setStyleSheet("font-weight: 600; margin-top: 8px;")
+        self._form.addRow(heading)
         for field, text, widget in rows:
             error = QLabel()
             error.setStyleSheet(ERROR_STYLE)
@@ -132,11 +136,11 @@ class CustomerForm(QWidget):
             column.setSpacing(2)
             column.addWidget(widget)
             column.addWidget(error)
-            form.addRow(text, cell)
+            self._form.addRow(text, cell)
             self.errors[field] = error
+            self._cells[field] = cell
             if field != "roles":
                 self.inputs[field] = widget
-        return box
 
     def _line(self, placeholder: str = "") -> QLineEdit:
         edit = QLineEdit()
@@ -163,15 +167,13 @@ class CustomerForm(QWidget):
 
     def _roles(self) -> QWidget:
         box = QWidget()
-        row = QHBoxLayout(box)
+        row = QVBoxLayout(box)  # stacked: side by side they are wider than the pane in Vietnamese
         row.setContentsMargins(0, 0, 0, 0)
-        for field, text in (("role_buyer", self.tr("Buyer")), ("role_user", self.tr("User")),
-                            ("role_beneficiary", self.tr("Beneficiary"))):
-            check = QCheckBox(text)
+        for field in customers.BOOL_FIELDS:
+            check = QCheckBox(field_label(field))
             check.toggled.connect(self._changed)
             row.addWidget(check)
             self.inputs[field] = check
-        row.addStretch(1)
         return box
 
     def _notes(self) -> QPlainTextEdit:
@@ -270,8 +272,7 @@ class CustomerForm(QWidget):
     def _show_organisation_fields(self) -> None:
         organisation = self.inputs["kind"].currentData() == "organisation"
         for field in customers.ORGANISATION_ONLY:
-            form = self.inputs[field].parentWidget().parentWidget().layout()
-            form.setRowVisible(self.inputs[field].parentWidget(), organisation)
+            self._form.setRowVisible(self._cells[field], organisation)
 
     def _show_header(self) -> None:
         customer = self._customer

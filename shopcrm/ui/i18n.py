@@ -63,11 +63,16 @@ def current_language() -> str:
 
 def error_text(exc: KnownError) -> str:
     """A core error in the user's language, its parameters filled in."""
+    from shopcrm.ui.labels import field_label
+
     template = QCoreApplication.translate("errors", exc.message)
+    # A parameter named "field" holds a field key: show its name in the user's language.
+    params = {**exc.params, **({"field": field_label(exc.params["field"])}
+                               if "field" in exc.params else {})}
     try:
-        return template.format(**exc.params)
+        return template.format(**params)
     except (KeyError, IndexError):  # a translation that lost a placeholder
-        return exc.message.format(**exc.params)
+        return exc.message.format(**params)
 
 
 def number(value: int) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QLabel, QPlainTextEdit,
     QVBoxLayout,
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from shopcrm.io import importer
 from shopcrm.ui import i18n
+from shopcrm.ui.labels import field_label
 
 SHOWN_ERRORS = 200
 
@@ -33,7 +35,7 @@ class ImportConfirmDialog(QDialog):
         self.plan = plan
         self.setWindowTitle(self.tr("Import {name}").format(name=plan.path.name))
         self.resize(640, 480)
-        mapped = ", ".join(f"{plan.table.headers[column]} → {field}"
+        mapped = ", ".join(f"{plan.table.headers[column]} → {field_label(field)}"
                            for column, field in sorted(plan.mapping.items()))
         summary = QLabel(self.tr("{valid} rows are ready to import; {errors} rows have errors "
                                  "and will be left out.").format(valid=plan.valid_count,
@@ -77,10 +79,13 @@ class ImportConfirmDialog(QDialog):
 
 def save_rejects(parent, result: importer.ImportResult) -> Path | None:
     """Offer to save the rejected rows with their reasons, to fix and import again."""
+    translate = QCoreApplication.translate
     path, _ = QFileDialog.getSaveFileName(
-        parent, parent.tr("Save the rows that were not imported"),
-        str(Path.home() / "khach-hang-loi.xlsx"), parent.tr("Excel workbook (*.xlsx)"))
+        parent, translate("ImportConfirmDialog", "Save the rows that were not imported"),
+        str(Path.home() / "khach-hang-loi.xlsx"),
+        translate("ImportConfirmDialog", "Excel workbook (*.xlsx)"))
     if not path:
         return None
-    return importer.write_rejects(result, Path(path), error_header=parent.tr("Error"),
+    return importer.write_rejects(result, Path(path),
+                                  error_header=translate("ImportConfirmDialog", "Error"),
                                   describe=i18n.error_text)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from shopcrm.db import connection
@@ -47,7 +47,8 @@ class Job:
         self.signals = _Signals()
         self.runnable = _Runnable(work, self.signals)
         self.runnable.setAutoDelete(False)
-        self.dialog = QProgressDialog(title, parent.tr("Cancel"), 0, 0, parent)
+        self.dialog = QProgressDialog(title, QCoreApplication.translate("Job", "Cancel"), 0, 0,
+                                      parent)
         self.dialog.setWindowTitle(title)
         self.dialog.setMinimumDuration(300)
         self.dialog.canceled.connect(self.cancel)

@@ -57,3 +57,44 @@ def label(field: str, key: str | None) -> str:
         return ""
     source = CHOICE_LABELS.get(field, {}).get(key)
     return QCoreApplication.translate("labels", source) if source else key
+
+
+FIELD_LABELS: dict[str, str] = {
+    "code": QT_TRANSLATE_NOOP("fields", "Customer code"),
+    "name": QT_TRANSLATE_NOOP("fields", "Full name"),
+    "first_name": QT_TRANSLATE_NOOP("fields", "Given name"),
+    "middle_name": QT_TRANSLATE_NOOP("fields", "Middle name"),
+    "last_name": QT_TRANSLATE_NOOP("fields", "Family name"),
+    "company": QT_TRANSLATE_NOOP("fields", "Company"),
+    "kind": QT_TRANSLATE_NOOP("fields", "Kind"),
+    "org_type": QT_TRANSLATE_NOOP("fields", "Organisation type"),
+    "tax_code": QT_TRANSLATE_NOOP("fields", "Tax code"),
+    "phone": QT_TRANSLATE_NOOP("fields", "Phone"),
+    "phone2": QT_TRANSLATE_NOOP("fields", "Second phone"),
+    "email": QT_TRANSLATE_NOOP("fields", "Email"),
+    "birthday": QT_TRANSLATE_NOOP("fields", "Birthday"),
+    "gender": QT_TRANSLATE_NOOP("fields", "Gender"),
+    "honorific": QT_TRANSLATE_NOOP("fields", "Honorific"),
+    "relation": QT_TRANSLATE_NOOP("fields", "Relation"),
+    "role_buyer": QT_TRANSLATE_NOOP("fields", "Buyer"),
+    "role_user": QT_TRANSLATE_NOOP("fields", "User"),
+    "role_beneficiary": QT_TRANSLATE_NOOP("fields", "Beneficiary"),
+    "income": QT_TRANSLATE_NOOP("fields", "Income"),
+    "area": QT_TRANSLATE_NOOP("fields", "Area"),
+    "address": QT_TRANSLATE_NOOP("fields", "Street address"),
+    "ward": QT_TRANSLATE_NOOP("fields", "Ward / commune"),
+    "district": QT_TRANSLATE_NOOP("fields", "District"),
+    "province": QT_TRANSLATE_NOOP("fields", "Province / city"),
+    "zalo": QT_TRANSLATE_NOOP("fields", "Zalo"),
+    "facebook": QT_TRANSLATE_NOOP("fields", "Facebook"),
+    "source": QT_TRANSLATE_NOOP("fields", "Source"),
+    "referred_by": QT_TRANSLATE_NOOP("fields", "Referred by"),
+    "notes": QT_TRANSLATE_NOOP("fields", "Notes"),
+    "tags": QT_TRANSLATE_NOOP("fields", "Tags"),
+}
+
+
+def field_label(field: str) -> str:
+    """The translated name of a customer field ("phone" -> "Số điện thoại")."""
+    source = FIELD_LABELS.get(field)
+    return QCoreApplication.translate("fields", source) if source else field

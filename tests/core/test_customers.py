@@ -125,3 +125,14 @@ def test_codes_keep_counting_past_six_digits(db):
     assert customers.next_code() == "KH1000000"
     Customer.create(code="KH1000000", name="C")
     assert customers.next_code() == "KH1000001"
+
+
+def test_notes_keep_their_lines(db):
+    ha = add("Nguyễn Thị Hà", notes="Thích màu xanh  \r\nGọi sau 18h\n\n")
+    assert ha.notes == "Thích màu xanh\nGọi sau 18h"
+
+
+def test_an_update_without_kind_keeps_organisation_fields(db):
+    company = add("Công ty Minh Phát", kind="organisation", tax_code="0312345678")
+    updated = customers.update(company.id, {"tax_code": "0399999999"}, 1)
+    assert updated.tax_code == "0399999999"

@@ -1,0 +1,1034 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="vi" sourcelanguage="en">
+<context>
+    <name>CarePane</name>
+    <message>
+        <source>&amp;Done…</source>
+        <translation>Đã &amp;xong…</translation>
+    </message>
+    <message>
+        <source>Care schedule: nothing overdue or due today.</source>
+        <translation>Lịch chăm sóc: không có việc quá hạn hay cần làm hôm nay.</translation>
+    </message>
+    <message>
+        <source>Care schedule: {overdue} overdue, {today} due today</source>
+        <translation>Lịch chăm sóc: {overdue} việc quá hạn, {today} việc cần làm hôm nay</translation>
+    </message>
+    <message>
+        <source>Mark the selected task done and note the outcome</source>
+        <translation>Đánh dấu việc đang chọn là đã xong và ghi lại kết quả</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>Kết quả chăm sóc</translation>
+    </message>
+    <message>
+        <source>S&amp;kip</source>
+        <translation>&amp;Bỏ qua</translation>
+    </message>
+    <message>
+        <source>Select a customer to see their care tasks.</source>
+        <translation>Chọn một khách hàng để xem lịch chăm sóc của khách.</translation>
+    </message>
+    <message>
+        <source>Tasks for {name}</source>
+        <translation>Việc chăm sóc {name}</translation>
+    </message>
+    <message>
+        <source>What happened? ({task}, {name})</source>
+        <translation>Kết quả thế nào? ({task}, {name})</translation>
+    </message>
+</context>
+<context>
+    <name>CustomerForm</name>
+    <message>
+        <source>&amp;Revert</source>
+        <translation>&amp;Hoàn tác</translation>
+    </message>
+    <message>
+        <source>&amp;Save</source>
+        <translation>&amp;Lưu</translation>
+    </message>
+    <message>
+        <source>(suggested automatically)</source>
+        <translation>(tự động gợi ý)</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>Địa chỉ</translation>
+    </message>
+    <message>
+        <source>Changed at another counter</source>
+        <translation>Đã được sửa ở quầy khác</translation>
+    </message>
+    <message>
+        <source>Contact</source>
+        <translation>Thông tin liên hệ</translation>
+    </message>
+    <message>
+        <source>Fill in what you know; only the name is required.</source>
+        <translation>Nhập những thông tin đã biết; chỉ bắt buộc có họ tên.</translation>
+    </message>
+    <message>
+        <source>Honorific in messages</source>
+        <translation>Xưng hô trong tin nhắn</translation>
+    </message>
+    <message>
+        <source>New customer</source>
+        <translation>Khách hàng mới</translation>
+    </message>
+    <message>
+        <source>No purchases yet.</source>
+        <translation>Khách chưa mua lần nào.</translation>
+    </message>
+    <message>
+        <source>Overwrite</source>
+        <translation>Ghi đè</translation>
+    </message>
+    <message>
+        <source>Person</source>
+        <translation>Thông tin cá nhân</translation>
+    </message>
+    <message>
+        <source>Please correct the fields marked in red.</source>
+        <translation>Vui lòng sửa lại các ô có thông báo màu đỏ.</translation>
+    </message>
+    <message>
+        <source>Referred by (code)</source>
+        <translation>Người giới thiệu (mã khách hàng)</translation>
+    </message>
+    <message>
+        <source>Relationship</source>
+        <translation>Quan hệ với cửa hàng</translation>
+    </message>
+    <message>
+        <source>Reload</source>
+        <translation>Tải lại</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>Vai trò</translation>
+    </message>
+    <message>
+        <source>Select a customer in the list, or add a new one.</source>
+        <translation>Chọn một khách hàng trong danh sách, hoặc thêm khách hàng mới.</translation>
+    </message>
+    <message>
+        <source>This customer has changes that are not saved yet. Save them?</source>
+        <translation>Thông tin khách hàng này có thay đổi chưa được lưu. Lưu lại không?</translation>
+    </message>
+    <message>
+        <source>Unsaved changes</source>
+        <translation>Thay đổi chưa lưu</translation>
+    </message>
+    <message>
+        <source>dd/mm/yyyy</source>
+        <translation>ngày/tháng/năm (dd/mm/yyyy)</translation>
+    </message>
+    <message>
+        <source>e.g. 0912 345 678</source>
+        <translation>VD: 0912 345 678</translation>
+    </message>
+    <message>
+        <source>e.g. KH000012</source>
+        <translation>VD: KH000012</translation>
+    </message>
+    <message>
+        <source>e.g. Nguyễn Thị Thu Hà</source>
+        <translation>VD: Nguyễn Thị Thu Hà</translation>
+    </message>
+    <message>
+        <source>name@example.com</source>
+        <translation>ten@example.com</translation>
+    </message>
+    <message>
+        <source>{count} purchases · total {total} · average {average} · last on {last} ({days} days ago)</source>
+        <translation>{count} lần mua · tổng {total} · trung bình {average} · lần gần nhất {last} ({days} ngày trước)</translation>
+    </message>
+</context>
+<context>
+    <name>CustomerList</name>
+    <message>
+        <source>No customer matches “{text}”.</source>
+        <translation>Không tìm thấy khách hàng nào khớp với “{text}”.</translation>
+    </message>
+    <message>
+        <source>No customers yet: add one with New customer (Ctrl+N) or import a spreadsheet (Ctrl+I).</source>
+        <translation>Chưa có khách hàng nào: hãy thêm khách hàng mới (Ctrl+N) hoặc nhập danh sách từ tệp Excel (Ctrl+I).</translation>
+    </message>
+    <message>
+        <source>Search by name (no tones needed), phone, email, code or note…</source>
+        <translation>Tìm theo tên (gõ không dấu cũng được), số điện thoại, email, mã khách hàng hoặc ghi chú…</translation>
+    </message>
+</context>
+<context>
+    <name>CustomerTableModel</name>
+    <message>
+        <source>Code</source>
+        <translation>Mã KH</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Tên khách hàng</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>Điện thoại</translation>
+    </message>
+    <message>
+        <source>Province</source>
+        <translation>Tỉnh/TP</translation>
+    </message>
+    <message>
+        <source>Segment</source>
+        <translation>Nhóm khách</translation>
+    </message>
+    <message>
+        <source>Since</source>
+        <translation>Ngày tạo</translation>
+    </message>
+</context>
+<context>
+    <name>ImportConfirmDialog</name>
+    <message>
+        <source>Add them again as new customers</source>
+        <translation>Thêm lại thành khách hàng mới</translation>
+    </message>
+    <message>
+        <source>Columns used: {columns}</source>
+        <translation>Các cột được dùng: {columns}</translation>
+    </message>
+    <message>
+        <source>Customers already stored (same code, phone or email):</source>
+        <translation>Khách hàng đã có sẵn (trùng mã, số điện thoại hoặc email):</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Lỗi</translation>
+    </message>
+    <message>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Tệp Excel (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>Nhập</translation>
+    </message>
+    <message>
+        <source>Import {name}</source>
+        <translation>Nhập {name}</translation>
+    </message>
+    <message>
+        <source>None: every row can be imported.</source>
+        <translation>Không có: nhập được tất cả các dòng.</translation>
+    </message>
+    <message>
+        <source>Row {row}: {reasons}</source>
+        <translation>Dòng {row}: {reasons}</translation>
+    </message>
+    <message>
+        <source>Rows with errors:</source>
+        <translation>Các dòng bị lỗi:</translation>
+    </message>
+    <message>
+        <source>Save the rows that were not imported</source>
+        <translation>Lưu các dòng chưa nhập được</translation>
+    </message>
+    <message>
+        <source>Skip them (keep what is stored)</source>
+        <translation>Bỏ qua (giữ nguyên thông tin đã có)</translation>
+    </message>
+    <message>
+        <source>Update them with the file&apos;s values</source>
+        <translation>Cập nhật theo thông tin trong tệp</translation>
+    </message>
+    <message>
+        <source>{valid} rows are ready to import; {errors} rows have errors and will be left out.</source>
+        <translation>{valid} dòng sẵn sàng để nhập; {errors} dòng bị lỗi sẽ không được nhập.</translation>
+    </message>
+</context>
+<context>
+    <name>Job</name>
+    <message>
+        <source>Cancel</source>
+        <translation>Hủy</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>&amp;Back up now…</source>
+        <translation>&amp;Sao lưu ngay…</translation>
+    </message>
+    <message>
+        <source>&amp;Customer</source>
+        <translation>&amp;Khách hàng</translation>
+    </message>
+    <message>
+        <source>&amp;Delete to trash</source>
+        <translation>&amp;Xóa vào thùng rác</translation>
+    </message>
+    <message>
+        <source>&amp;Export customers…</source>
+        <translation>&amp;Xuất danh sách ra Excel…</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;Tệp</translation>
+    </message>
+    <message>
+        <source>&amp;Find customer</source>
+        <translation>Tìm &amp;kiếm khách hàng</translation>
+    </message>
+    <message>
+        <source>&amp;Import spreadsheet…</source>
+        <translation>&amp;Nhập từ Excel…</translation>
+    </message>
+    <message>
+        <source>&amp;New customer</source>
+        <translation>&amp;Thêm khách hàng mới</translation>
+    </message>
+    <message>
+        <source>&amp;Print summary…</source>
+        <translation>&amp;In thông tin khách hàng…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>&amp;Thoát</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>Làm &amp;mới</translation>
+    </message>
+    <message>
+        <source>&amp;Save customer</source>
+        <translation>&amp;Lưu khách hàng</translation>
+    </message>
+    <message>
+        <source>&amp;Tools</source>
+        <translation>&amp;Công cụ</translation>
+    </message>
+    <message>
+        <source>Back up the database</source>
+        <translation>Sao lưu dữ liệu</translation>
+    </message>
+    <message>
+        <source>Backing up…</source>
+        <translation>Đang sao lưu…</translation>
+    </message>
+    <message>
+        <source>Backup saved and verified: {path}</source>
+        <translation>Đã sao lưu và kiểm tra bản sao lưu: {path}</translation>
+    </message>
+    <message>
+        <source>Care schedule: {overdue} overdue, {today} due today.</source>
+        <translation>Lịch chăm sóc: {overdue} việc quá hạn, {today} việc cần làm hôm nay.</translation>
+    </message>
+    <message>
+        <source>Excel workbook (*.xlsx);;CSV (*.csv)</source>
+        <translation>Tệp Excel (*.xlsx);;Tệp CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Export customers</source>
+        <translation>Xuất danh sách khách hàng</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>Đang xuất dữ liệu…</translation>
+    </message>
+    <message>
+        <source>Import customers</source>
+        <translation>Nhập danh sách khách hàng</translation>
+    </message>
+    <message>
+        <source>Imported: {created} new, {updated} updated, {skipped} already there, {rejected} left out because of errors.</source>
+        <translation>Đã nhập xong: {created} khách hàng mới, {updated} khách được cập nhật, {skipped} khách đã có sẵn, {rejected} dòng không nhập vì bị lỗi.</translation>
+    </message>
+    <message>
+        <source>Importing {name}…</source>
+        <translation>Đang nhập {name}…</translation>
+    </message>
+    <message>
+        <source>Main</source>
+        <translation>Thanh công cụ chính</translation>
+    </message>
+    <message>
+        <source>Move {count} customer(s) to the trash? They can be restored from the trash until it is emptied.</source>
+        <translation>Chuyển {count} khách hàng vào thùng rác? Vẫn có thể khôi phục lại từ thùng rác cho đến khi thùng rác được dọn sạch.</translation>
+    </message>
+    <message>
+        <source>Reading {name}…</source>
+        <translation>Đang đọc {name}…</translation>
+    </message>
+    <message>
+        <source>Save the rows that were left out, with the reason, to correct them and import them again?</source>
+        <translation>Lưu các dòng không nhập được kèm lý do ra tệp riêng, để sửa lại rồi nhập lại?</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>Đã lưu.</translation>
+    </message>
+    <message>
+        <source>Se&amp;ttings…</source>
+        <translation>&amp;Cài đặt…</translation>
+    </message>
+    <message>
+        <source>Select a customer to print their summary.</source>
+        <translation>Vui lòng chọn một khách hàng để in thông tin.</translation>
+    </message>
+    <message>
+        <source>ShopCRM</source>
+        <translation>ShopCRM</translation>
+    </message>
+    <message>
+        <source>ShopCRM database (*.db)</source>
+        <translation>Dữ liệu ShopCRM (*.db)</translation>
+    </message>
+    <message>
+        <source>ShopCRM — demo data</source>
+        <translation>ShopCRM — dữ liệu mẫu</translation>
+    </message>
+    <message>
+        <source>Spreadsheets (*.xlsx *.xlsm *.csv)</source>
+        <translation>Bảng tính Excel, CSV (*.xlsx *.xlsm *.csv)</translation>
+    </message>
+    <message>
+        <source>{count} customer(s) moved to the trash.</source>
+        <translation>Đã chuyển {count} khách hàng vào thùng rác.</translation>
+    </message>
+    <message>
+        <source>{count} customers written to {path}</source>
+        <translation>Đã xuất {count} khách hàng ra tệp {path}</translation>
+    </message>
+    <message>
+        <source>{shown} of {total} customers shown</source>
+        <translation>Đang hiển thị {shown} / {total} khách hàng</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>A new language applies the next time ShopCRM starts.</source>
+        <translation>Ngôn ngữ mới sẽ được áp dụng từ lần mở ShopCRM tiếp theo.</translation>
+    </message>
+    <message>
+        <source>Database</source>
+        <translation>Nơi lưu dữ liệu</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Ngôn ngữ</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Cài đặt</translation>
+    </message>
+    <message>
+        <source>Shop name (in messages and printouts)</source>
+        <translation>Tên cửa hàng (dùng trong tin nhắn và bản in)</translation>
+    </message>
+    <message>
+        <source>e.g. Tiệm may Hà Linh</source>
+        <translation>VD: Tiệm may Hà Linh</translation>
+    </message>
+</context>
+<context>
+    <name>TaskTableModel</name>
+    <message>
+        <source>Customer</source>
+        <translation>Khách hàng</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>Hạn</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Trạng thái</translation>
+    </message>
+    <message>
+        <source>Task</source>
+        <translation>Công việc</translation>
+    </message>
+</context>
+<context>
+    <name>errors</name>
+    <message>
+        <source>&quot;{code}&quot; is not a customer code: at most 20 letters and digits, no spaces.</source>
+        <translation>“{code}” không phải là mã khách hàng hợp lệ: tối đa 20 chữ cái và chữ số, không có dấu cách.</translation>
+    </message>
+    <message>
+        <source>&quot;{email}&quot; is not an email address (name@example.com).</source>
+        <translation>“{email}” không phải là địa chỉ email hợp lệ (ví dụ: ten@example.com).</translation>
+    </message>
+    <message>
+        <source>&quot;{text}&quot; is not a date: write it as dd/mm/yyyy.</source>
+        <translation>“{text}” không phải là ngày: vui lòng ghi theo dạng ngày/tháng/năm (dd/mm/yyyy).</translation>
+    </message>
+    <message>
+        <source>&quot;{value}&quot; is not a gender: write Nam, Nữ or Khác (or leave it empty).</source>
+        <translation>“{value}” không phải là giới tính: vui lòng ghi Nam, Nữ hoặc Khác (hoặc để trống).</translation>
+    </message>
+    <message>
+        <source>&quot;{value}&quot; is not a kind of customer: write Cá nhân or Công ty.</source>
+        <translation>“{value}” không phải là loại khách: vui lòng ghi Cá nhân hoặc Công ty.</translation>
+    </message>
+    <message>
+        <source>&quot;{value}&quot; is not an amount of money in đồng.</source>
+        <translation>“{value}” không phải là số tiền hợp lệ (tính bằng đồng).</translation>
+    </message>
+    <message>
+        <source>&quot;{value}&quot; is not one of the choices.</source>
+        <translation>“{value}” không có trong danh sách lựa chọn.</translation>
+    </message>
+    <message>
+        <source>&quot;{value}&quot; is not yes or no: write x or leave it empty.</source>
+        <translation>“{value}” không phải là có/không: ghi x nếu có, để trống nếu không.</translation>
+    </message>
+    <message>
+        <source>A birthday of {date} is not possible.</source>
+        <translation>Ngày sinh {date} không hợp lý, vui lòng kiểm tra lại.</translation>
+    </message>
+    <message>
+        <source>A customer needs a name.</source>
+        <translation>Vui lòng nhập tên khách hàng.</translation>
+    </message>
+    <message>
+        <source>A task can only be done or skipped.</source>
+        <translation>Chỉ có thể đánh dấu một việc là đã xong hoặc bỏ qua.</translation>
+    </message>
+    <message>
+        <source>Backups of a shared PostgreSQL database are made on the server (pg_dump).</source>
+        <translation>Dữ liệu dùng chung trên máy chủ PostgreSQL được sao lưu ngay trên máy chủ (bằng pg_dump), không sao lưu từ máy này được.</translation>
+    </message>
+    <message>
+        <source>Cannot export to {name}: choose a file name ending in .xlsx or .csv.</source>
+        <translation>Không xuất được ra {name}: vui lòng chọn tên tệp có đuôi .xlsx hoặc .csv.</translation>
+    </message>
+    <message>
+        <source>Cannot open the database {url}: {reason}</source>
+        <translation>Không mở được cơ sở dữ liệu {url}: {reason}</translation>
+    </message>
+    <message>
+        <source>Cannot use the database address {url}: {reason}</source>
+        <translation>Không dùng được địa chỉ cơ sở dữ liệu {url}: {reason}</translation>
+    </message>
+    <message>
+        <source>Cannot write the backup {path}: {reason}</source>
+        <translation>Không ghi được bản sao lưu {path}: {reason}</translation>
+    </message>
+    <message>
+        <source>Cannot write {path}: {reason}</source>
+        <translation>Không ghi được tệp {path}: {reason}</translation>
+    </message>
+    <message>
+        <source>Customers were changed at another counter during the import, so nothing was imported. Import the file again.</source>
+        <translation>Trong lúc nhập, thông tin khách hàng đã được sửa ở quầy khác nên chưa có gì được nhập. Vui lòng nhập lại tệp.</translation>
+    </message>
+    <message>
+        <source>Export cancelled; no file was written.</source>
+        <translation>Đã hủy xuất dữ liệu; không có tệp nào được ghi.</translation>
+    </message>
+    <message>
+        <source>No column holds the customers&apos; names: choose which column is the name.</source>
+        <translation>Không có cột nào chứa tên khách hàng: vui lòng chọn cột nào là cột tên.</translation>
+    </message>
+    <message>
+        <source>No customer has the code {code}.</source>
+        <translation>Không có khách hàng nào có mã {code}.</translation>
+    </message>
+    <message>
+        <source>Some fields need correcting.</source>
+        <translation>Một số ô cần được sửa lại.</translation>
+    </message>
+    <message>
+        <source>The backup copy is damaged ({reason}); no file was replaced.</source>
+        <translation>Bản sao lưu bị lỗi ({reason}); chưa có tệp nào bị thay thế.</translation>
+    </message>
+    <message>
+        <source>The code {code} is already used by another customer (perhaps one in the trash).</source>
+        <translation>Mã {code} đã được dùng cho một khách hàng khác (có thể là khách hàng đang nằm trong thùng rác).</translation>
+    </message>
+    <message>
+        <source>The import was cancelled: nothing was changed.</source>
+        <translation>Đã hủy nhập dữ liệu: không có gì bị thay đổi.</translation>
+    </message>
+    <message>
+        <source>This database has customer tables but no schema version; it was not made by ShopCRM and was left unchanged.</source>
+        <translation>Cơ sở dữ liệu này có bảng khách hàng nhưng không ghi phiên bản cấu trúc dữ liệu; nó không do ShopCRM tạo ra nên được giữ nguyên, không thay đổi gì.</translation>
+    </message>
+    <message>
+        <source>This database was made by a newer ShopCRM (schema {found}, this one knows {current}). Update ShopCRM to open it; nothing was changed.</source>
+        <translation>Dữ liệu này do một phiên bản ShopCRM mới hơn tạo ra (cấu trúc dữ liệu số {found}, phiên bản đang dùng chỉ đọc được đến số {current}). Vui lòng cập nhật ShopCRM để mở; dữ liệu chưa bị thay đổi gì.</translation>
+    </message>
+    <message>
+        <source>Two columns are set to {field}: choose one.</source>
+        <translation>Có hai cột cùng được chọn là {field}: vui lòng chỉ chọn một cột.</translation>
+    </message>
+    <message>
+        <source>Unknown kind of database address: {url}</source>
+        <translation>Không nhận ra loại địa chỉ cơ sở dữ liệu: {url}</translation>
+    </message>
+    <message>
+        <source>Use one of: {choices}.</source>
+        <translation>Vui lòng chọn một trong các cách xưng hô: {choices}.</translation>
+    </message>
+    <message>
+        <source>{name} cannot be imported: choose a {kinds} file.</source>
+        <translation>Không nhập được {name}: vui lòng chọn tệp {kinds}.</translation>
+    </message>
+    <message>
+        <source>{name} cannot be read: {reason}</source>
+        <translation>Không đọc được tệp {name}: {reason}</translation>
+    </message>
+    <message>
+        <source>{name} has no sheet called {sheet}; it has: {sheets}.</source>
+        <translation>{name} không có trang tính nào tên {sheet}; các trang tính trong tệp: {sheets}.</translation>
+    </message>
+    <message>
+        <source>{name} is empty: there are no customers to import.</source>
+        <translation>{name} đang trống: không có khách hàng nào để nhập.</translation>
+    </message>
+    <message>
+        <source>{name} is not a CSV text file or is damaged.</source>
+        <translation>{name} không phải là tệp văn bản CSV hoặc tệp đã bị hỏng.</translation>
+    </message>
+    <message>
+        <source>{name} is not an Excel workbook or is damaged.</source>
+        <translation>{name} không phải là tệp Excel hoặc tệp đã bị hỏng.</translation>
+    </message>
+    <message>
+        <source>{name} is protected by a password or is an old Excel 97-2003 file. Open it in Excel, remove the password or save it as .xlsx, then import it again.</source>
+        <translation>{name} đang được đặt mật khẩu hoặc là tệp Excel 97-2003 cũ. Vui lòng mở tệp bằng Excel, bỏ mật khẩu hoặc lưu lại dưới dạng .xlsx, rồi nhập lại.</translation>
+    </message>
+    <message>
+        <source>{name} was changed at another counter while you were editing. Reload to see the change, or overwrite it.</source>
+        <translation>Thông tin của {name} vừa được sửa ở quầy khác trong lúc bạn đang sửa. Chọn Tải lại để xem thay đổi đó, hoặc Ghi đè để lưu thay đổi của bạn.</translation>
+    </message>
+    <message>
+        <source>{path} is not a ShopCRM backup.</source>
+        <translation>{path} không phải là bản sao lưu của ShopCRM.</translation>
+    </message>
+    <message>
+        <source>{path} is not a ShopCRM database.</source>
+        <translation>{path} không phải là tệp dữ liệu của ShopCRM.</translation>
+    </message>
+    <message>
+        <source>{phone} is not a phone number: it contains letters. Write only digits, with spaces, dots or dashes if you like.</source>
+        <translation>{phone} không phải là số điện thoại vì có chữ cái. Vui lòng chỉ ghi chữ số (có thể thêm dấu cách, dấu chấm hoặc gạch ngang).</translation>
+    </message>
+    <message>
+        <source>{phone} is not a phone number: write only digits, spaces, dots, dashes, brackets and a + in front.</source>
+        <translation>{phone} không phải là số điện thoại: vui lòng chỉ ghi chữ số, dấu cách, dấu chấm, gạch ngang, dấu ngoặc và dấu + ở đầu.</translation>
+    </message>
+    <message>
+        <source>{phone} is not a valid international phone number: check the country code after the + and the digits.</source>
+        <translation>{phone} không phải là số điện thoại quốc tế hợp lệ: vui lòng kiểm tra mã quốc gia sau dấu + và các chữ số.</translation>
+    </message>
+    <message>
+        <source>{phone} is not a valid phone number: a Vietnamese mobile has 10 digits starting with 0.</source>
+        <translation>{phone} không phải là số điện thoại hợp lệ: số di động Việt Nam có 10 chữ số, bắt đầu bằng số 0.</translation>
+    </message>
+    <message>
+        <source>{phone} is too long for a phone number: a Vietnamese mobile has 10 digits and a landline 11. Write a foreign number with + and its country code.</source>
+        <translation>{phone} quá dài so với một số điện thoại: số di động Việt Nam có 10 chữ số, số máy bàn có 11 chữ số. Số nước ngoài thì ghi dấu + và mã quốc gia ở đầu.</translation>
+    </message>
+    <message>
+        <source>{phone} is too short for a phone number: a Vietnamese mobile has 10 digits starting with 0.</source>
+        <translation>{phone} quá ngắn, chưa đủ một số điện thoại: số di động Việt Nam có 10 chữ số, bắt đầu bằng số 0.</translation>
+    </message>
+    <message>
+        <source>{phone} looks like an old 11-digit mobile number, but {prefix} is not one of the prefixes changed to 10 digits in 2018.</source>
+        <translation>{phone} giống số di động 11 số cũ, nhưng đầu số {prefix} không thuộc các đầu số đã chuyển sang 10 số năm 2018.</translation>
+    </message>
+    <message>
+        <source>{text} has no year: write the date as dd/mm/yyyy.</source>
+        <translation>{text} thiếu năm: vui lòng ghi ngày theo dạng ngày/tháng/năm (dd/mm/yyyy).</translation>
+    </message>
+    <message>
+        <source>{text} is not a date: write it as dd/mm/yyyy.</source>
+        <translation>{text} không phải là ngày: vui lòng ghi theo dạng ngày/tháng/năm (dd/mm/yyyy).</translation>
+    </message>
+    <message>
+        <source>{text} is not a day of the calendar.</source>
+        <translation>Ngày {text} không có trên lịch.</translation>
+    </message>
+</context>
+<context>
+    <name>fields</name>
+    <message>
+        <source>Area</source>
+        <translation>Khu vực</translation>
+    </message>
+    <message>
+        <source>Beneficiary</source>
+        <translation>Người hưởng thụ</translation>
+    </message>
+    <message>
+        <source>Birthday</source>
+        <translation>Ngày sinh</translation>
+    </message>
+    <message>
+        <source>Buyer</source>
+        <translation>Người mua</translation>
+    </message>
+    <message>
+        <source>Company</source>
+        <translation>Công ty</translation>
+    </message>
+    <message>
+        <source>Customer code</source>
+        <translation>Mã khách hàng</translation>
+    </message>
+    <message>
+        <source>District</source>
+        <translation>Quận/Huyện</translation>
+    </message>
+    <message>
+        <source>Email</source>
+        <translation>Email</translation>
+    </message>
+    <message>
+        <source>Facebook</source>
+        <translation>Facebook</translation>
+    </message>
+    <message>
+        <source>Family name</source>
+        <translation>Họ</translation>
+    </message>
+    <message>
+        <source>Full name</source>
+        <translation>Họ và tên</translation>
+    </message>
+    <message>
+        <source>Gender</source>
+        <translation>Giới tính</translation>
+    </message>
+    <message>
+        <source>Given name</source>
+        <translation>Tên</translation>
+    </message>
+    <message>
+        <source>Honorific</source>
+        <translation>Cách xưng hô</translation>
+    </message>
+    <message>
+        <source>Income</source>
+        <translation>Thu nhập</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Loại khách</translation>
+    </message>
+    <message>
+        <source>Middle name</source>
+        <translation>Tên đệm</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Ghi chú</translation>
+    </message>
+    <message>
+        <source>Organisation type</source>
+        <translation>Loại tổ chức</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>Số điện thoại</translation>
+    </message>
+    <message>
+        <source>Province / city</source>
+        <translation>Tỉnh/Thành phố</translation>
+    </message>
+    <message>
+        <source>Referred by</source>
+        <translation>Người giới thiệu</translation>
+    </message>
+    <message>
+        <source>Relation</source>
+        <translation>Quan hệ</translation>
+    </message>
+    <message>
+        <source>Second phone</source>
+        <translation>Số điện thoại 2</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Nguồn khách</translation>
+    </message>
+    <message>
+        <source>Street address</source>
+        <translation>Địa chỉ</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>Nhóm khách hàng</translation>
+    </message>
+    <message>
+        <source>Tax code</source>
+        <translation>Mã số thuế</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>Người sử dụng</translation>
+    </message>
+    <message>
+        <source>Ward / commune</source>
+        <translation>Phường/Xã</translation>
+    </message>
+    <message>
+        <source>Zalo</source>
+        <translation>Zalo</translation>
+    </message>
+</context>
+<context>
+    <name>labels</name>
+    <message>
+        <source>Advertising</source>
+        <translation>Quảng cáo</translation>
+    </message>
+    <message>
+        <source>Ask for feedback</source>
+        <translation>Xin đánh giá</translation>
+    </message>
+    <message>
+        <source>Birthday greeting</source>
+        <translation>Chúc mừng sinh nhật</translation>
+    </message>
+    <message>
+        <source>City</source>
+        <translation>Thành phố</translation>
+    </message>
+    <message>
+        <source>Complaint follow-up</source>
+        <translation>Xử lý khiếu nại</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>Đã xong</translation>
+    </message>
+    <message>
+        <source>External</source>
+        <translation>Bên ngoài</translation>
+    </message>
+    <message>
+        <source>Female</source>
+        <translation>Nữ</translation>
+    </message>
+    <message>
+        <source>First big purchase</source>
+        <translation>Lần đầu mua sắm lớn</translation>
+    </message>
+    <message>
+        <source>High</source>
+        <translation>Cao</translation>
+    </message>
+    <message>
+        <source>Individual</source>
+        <translation>Cá nhân</translation>
+    </message>
+    <message>
+        <source>Internal (staff, shareholder)</source>
+        <translation>Nội bộ (nhân viên, cổ đông)</translation>
+    </message>
+    <message>
+        <source>Lapsed</source>
+        <translation>Không quay lại</translation>
+    </message>
+    <message>
+        <source>Low</source>
+        <translation>Thấp</translation>
+    </message>
+    <message>
+        <source>Loyal</source>
+        <translation>Trung thành</translation>
+    </message>
+    <message>
+        <source>Loyalty offer</source>
+        <translation>Ưu đãi khách trung thành</translation>
+    </message>
+    <message>
+        <source>Male</source>
+        <translation>Nam</translation>
+    </message>
+    <message>
+        <source>Manufacturer</source>
+        <translation>Doanh nghiệp sản xuất</translation>
+    </message>
+    <message>
+        <source>Medium</source>
+        <translation>Trung bình</translation>
+    </message>
+    <message>
+        <source>New</source>
+        <translation>Mới</translation>
+    </message>
+    <message>
+        <source>Non-profit / state agency</source>
+        <translation>Tổ chức phi lợi nhuận / cơ quan nhà nước</translation>
+    </message>
+    <message>
+        <source>Organisation</source>
+        <translation>Tổ chức / doanh nghiệp</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>Khác</translation>
+    </message>
+    <message>
+        <source>Other task</source>
+        <translation>Việc khác</translation>
+    </message>
+    <message>
+        <source>Planned</source>
+        <translation>Đã lên lịch</translation>
+    </message>
+    <message>
+        <source>Potential</source>
+        <translation>Tiềm năng</translation>
+    </message>
+    <message>
+        <source>Pre-sale follow-up</source>
+        <translation>Chăm sóc trước bán</translation>
+    </message>
+    <message>
+        <source>Press, radio, TV</source>
+        <translation>Báo, đài, truyền hình</translation>
+    </message>
+    <message>
+        <source>Referral</source>
+        <translation>Được giới thiệu</translation>
+    </message>
+    <message>
+        <source>Rural</source>
+        <translation>Nông thôn</translation>
+    </message>
+    <message>
+        <source>Skipped</source>
+        <translation>Đã bỏ qua</translation>
+    </message>
+    <message>
+        <source>Social network</source>
+        <translation>Mạng xã hội</translation>
+    </message>
+    <message>
+        <source>Suburban</source>
+        <translation>Ngoại ô</translation>
+    </message>
+    <message>
+        <source>Thank-you / check-in</source>
+        <translation>Cảm ơn / hỏi han</translation>
+    </message>
+    <message>
+        <source>Trading company</source>
+        <translation>Doanh nghiệp thương mại</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>Chưa rõ</translation>
+    </message>
+    <message>
+        <source>Urban area</source>
+        <translation>Đô thị</translation>
+    </message>
+    <message>
+        <source>Walk-in</source>
+        <translation>Đến trực tiếp cửa hàng</translation>
+    </message>
+    <message>
+        <source>Website</source>
+        <translation>Website</translation>
+    </message>
+    <message>
+        <source>Welcome</source>
+        <translation>Chào mừng khách mới</translation>
+    </message>
+    <message>
+        <source>Wholesaler / retailer</source>
+        <translation>Nhà bán buôn / bán lẻ</translation>
+    </message>
+    <message>
+        <source>Win back</source>
+        <translation>Mời khách quay lại</translation>
+    </message>
+</context>
+<context>
+    <name>settings</name>
+    <message>
+        <source>Shop name</source>
+        <translation>Tên cửa hàng</translation>
+    </message>
+</context>
+<context>
+    <name>summary</name>
+    <message>
+        <source>Address</source>
+        <translation>Địa chỉ</translation>
+    </message>
+    <message>
+        <source>Average basket</source>
+        <translation>Trung bình mỗi lần mua</translation>
+    </message>
+    <message>
+        <source>Birthday</source>
+        <translation>Ngày sinh</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation>Mã khách hàng</translation>
+    </message>
+    <message>
+        <source>Email</source>
+        <translation>Email</translation>
+    </message>
+    <message>
+        <source>Feedback</source>
+        <translation>Phản hồi, đánh giá</translation>
+    </message>
+    <message>
+        <source>Gender</source>
+        <translation>Giới tính</translation>
+    </message>
+    <message>
+        <source>Last purchase</source>
+        <translation>Lần mua gần nhất</translation>
+    </message>
+    <message>
+        <source>Last purchases</source>
+        <translation>Giao dịch gần đây</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Ghi chú</translation>
+    </message>
+    <message>
+        <source>Open care tasks</source>
+        <translation>Việc chăm sóc đang chờ</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>Điện thoại</translation>
+    </message>
+    <message>
+        <source>Purchases</source>
+        <translation>Số lần mua</translation>
+    </message>
+    <message>
+        <source>Recent interactions</source>
+        <translation>Trao đổi gần đây</translation>
+    </message>
+    <message>
+        <source>Segment</source>
+        <translation>Nhóm khách</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Nguồn khách hàng</translation>
+    </message>
+    <message>
+        <source>Total spent</source>
+        <translation>Tổng tiền đã mua</translation>
+    </message>
+</context>
+</TS>
