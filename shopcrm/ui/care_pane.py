@@ -111,6 +111,7 @@ class CarePane(QWidget):
         layout.addWidget(self.customer_title)
         layout.addWidget(self.customer_view, 2)
         layout.addLayout(buttons)
+        self._enable_buttons()
 
     def _view(self, model: TaskTableModel) -> QTableView:
         view = QTableView()
@@ -135,6 +136,7 @@ class CarePane(QWidget):
             self.shop_title.setText(self.tr("Care schedule: nothing overdue or due today."))
         self.shop_model.set_tasks(due, today)
         self._refresh_customer(today)
+        self._enable_buttons()
 
     def show_customer(self, customer_id: int | None, name: str = "") -> None:
         self.customer_id = customer_id
@@ -152,6 +154,12 @@ class CarePane(QWidget):
     def _activate(self, view: QTableView, model: TaskTableModel) -> None:
         """Done and Skip act on the list the user selected in last."""
         self._active = (view, model)
+        self._enable_buttons()
+
+    def _enable_buttons(self) -> None:
+        task = self.selected_task()
+        for button in (self.done_button, self.skip_button):
+            button.setEnabled(task is not None and task.status == "planned")
 
     def selected_task(self) -> care.TaskRow | None:
         view, model = self._active

@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
         self.care.open_customer.connect(self.open_customer)
         self.care.changed.connect(self._update_counts)
         self._restore_layout()
+        self._show(None)
         self.list.reload()
         self.care.refresh()
         if self.list.model.rowCount():
@@ -110,6 +111,8 @@ class MainWindow(QMainWindow):
 
     def _show(self, customer_id: int | None) -> None:
         self._shown_id = customer_id
+        for name in ("delete", "print"):
+            self.actions[name].setEnabled(customer_id is not None)
         if customer_id is None:
             self.form.clear()
             self.care.show_customer(None)
@@ -119,10 +122,9 @@ class MainWindow(QMainWindow):
 
     def new_customer(self) -> None:
         if self.form.maybe_leave():
-            self._shown_id = None
             self.list.view.clearSelection()
+            self._show(None)
             self.form.new_customer()
-            self.care.show_customer(None)
 
     def _saved(self, customer_id: int) -> None:
         self._shown_id = customer_id

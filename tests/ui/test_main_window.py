@@ -178,3 +178,83 @@ def test_a_file_that_is_not_a_spreadsheet_gets_a_clear_message(window, qtbot, tm
     qtbot.waitUntil(lambda: bool(messages), timeout=10_000)
     assert "khach.xlsx" in messages[0]
     assert Customer.select().count() == 0
+
+
+def test_window_layout_is_remembered(qtbot, db, db_url):
+    make_application("en")
+    first = MainWindow(db_url)
+    first.show()
+    first.resize(760, 540)  # inside the 800x600 offscreen screen
+    first.splitter.setSizes([500, 400, 200])
+    sizes = first.splitter.sizes()
+    first.close()
+    second = MainWindow(db_url)
+    second.show()
+    qtbot.addWidget(second)
+    assert second.size().width() == 760
+    assert second.splitter.sizes() == sizes
+
+
+def test_completing_a_care_task_logs_the_outcome(window, qtbot, monkeypatch):
+    import datetime as dt
+
+    from shopcrm.db.models import CareTask, Interaction
+
+    customer = customers.create({"name": "Nguyễn Thị Hà"})
+    CareTask.create(customer=customer, task_type="thank_you", title="Gọi cảm ơn",
+                    due_date=dt.date.today() - dt.timedelta(days=2))
+    window.refresh()
+    assert "1 overdue" in window.care.shop_title.text()
+    assert not window.care.done_button.isEnabled()
+    window.care.shop_view.selectRow(0)
+    assert window.care.done_button.isEnabled()
+    monkeypatch.setattr(window.care, "ask_outcome", lambda task: "Chị Hà rất hài lòng")
+    qtbot.mouseClick(window.care.done_button, Qt.MouseButton.LeftButton)
+    assert CareTask.get().status == "done"
+    assert Interaction.get().summary == "Gọi cảm ơn: Chị Hà rất hài lòng"
+    assert "nothing overdue" in window.care.shop_title.text()
+
+
+def test_double_clicking_a_task_opens_its_customer(window, qtbot):
+    import datetime as dt
+
+    from shopcrm.db.models import CareTask
+
+    customers.create({"name": "Lê An"})
+    binh = customers.create({"name": "Trần Bình"})
+    CareTask.create(customer=binh, task_type="birthday", due_date=dt.date.today())
+    window.refresh()
+    window.care.open_customer.emit(window.care.shop_model.tasks[0].customer_id)
+    assert window.form.customer_id == binh.id
+    assert window.list.current_id() == binh.id
+
+
+def test_the_window_speaks_vietnamese(qtbot, db, db_url):
+    make_application("vi")
+    try:
+        main = MainWindow(db_url)
+        qtbot.addWidget(main)
+        main.form.ask_unsaved = lambda: QMessageBox.StandardButton.Discard
+        assert main.menuBar().actions()[0].text() == "&Tệp"
+        assert "Chưa có khách hàng" in main.list.empty.text()
+        assert main.counts.text() == "Đang hiển thị 0 / 0 khách hàng"
+        main.actions["new"].trigger()
+        main.form.save()
+        assert main.form.errors["name"].text() == "Vui lòng nhập tên khách hàng."
+    finally:
+        make_application("en")
+
+
+def test_summary_prints_to_pdf_with_vietnamese_text(window, tmp_path):
+    from PySide6.QtGui import QPageSize
+    from PySide6.QtPrintSupport import QPrinter
+
+    customer = customers.create({"name": "Đặng Thị Ngọc Ánh", "phone": "0912345678"})
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    target = tmp_path / "summary.pdf"
+    printer.setOutputFileName(str(target))
+    window.summary_document(customer.id).print_(printer)
+    data = target.read_bytes()
+    assert data.startswith(b"%PDF") and len(data) > 1000

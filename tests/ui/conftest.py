@@ -1,0 +1,19 @@
+"""GUI tests never block on a real modal dialog: an unexpected one fails the test at once."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox
+
+
+def _unexpected(*args, **kwargs):
+    raise AssertionError(f"a modal dialog was opened unexpectedly: {args[:2]}")
+
+
+@pytest.fixture(autouse=True)
+def no_modal_dialogs(monkeypatch):
+    for owner, name in ((QDialog, "exec"), (QMessageBox, "exec"), (QMessageBox, "question"),
+                        (QMessageBox, "critical"), (QMessageBox, "warning"),
+                        (QFileDialog, "getOpenFileName"), (QFileDialog, "getSaveFileName"),
+                        (QInputDialog, "getText")):
+        monkeypatch.setattr(owner, name, _unexpected)
