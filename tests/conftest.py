@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import closing
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -21,14 +22,70 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.gui)
 
 
+PG_ENV = "SHOPCRM_TEST_PG"
+PG_SKIP = (f"PostgreSQL case skipped: no server configured (set {PG_ENV}; "
+           "`eval \"$(tools/pg_test_server.sh start)\"` starts one)")
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    """The URL of a PostgreSQL server where the tests may create databases."""
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(PG_SKIP)
+    pytest.importorskip("psycopg2", reason="PostgreSQL case skipped: psycopg2 is not installed "
+                        "(pip install -e '.[test,postgresql]')")
+    return url
+
+
+def _pg_admin(url: str):
+    import psycopg2
+
+    raw = psycopg2.connect(url)
+    raw.autocommit = True
+    return raw
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_admin_url):
+    """A database of this test session on the PostgreSQL server, dropped at the end."""
+    name = f"shopcrm_test_{os.getpid()}"
+    with closing(_pg_admin(pg_admin_url)) as admin, admin.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {name}")
+        cursor.execute(f"CREATE DATABASE {name} ENCODING 'UTF8'")
+    url = pg_admin_url.rsplit("/", 1)[0] + "/" + name
+    yield url
+    connection.close()
+    with closing(_pg_admin(pg_admin_url)) as admin, admin.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def empty_pg_database(url: str) -> None:
+    """Drop every table, so the next open_database() starts from nothing."""
+    with closing(_pg_admin(url)) as raw, raw.cursor() as cursor:
+        cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """An empty database of each kind: every database test runs on SQLite and PostgreSQL."""
+    if request.param == "sqlite":
+        return connection.sqlite_url(tmp_path / "shop.db")
+    url = request.getfixturevalue("pg_url")
+    connection.close()
+    empty_pg_database(url)
+    return url
+
+
 @pytest.fixture
-def db_url(tmp_path) -> str:
+def sqlite_url(tmp_path) -> str:
+    """For tests of SQLite itself (pragmas, file backups, fixture files)."""
     return connection.sqlite_url(tmp_path / "shop.db")
 
 
 @pytest.fixture
 def db(db_url):
-    """A new, migrated SQLite database bound to the app's proxy."""
+    """A new, migrated database bound to the app's proxy."""
     database = open_database(db_url)
     yield database
     connection.close()

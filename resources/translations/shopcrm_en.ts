@@ -63,6 +63,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Changed at the other counter:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Contact</source>
         <translation type="unfinished"></translation>
     </message>
@@ -143,7 +147,23 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>no</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>{count} purchases · total {total} · average {average} · last on {last} ({days} days ago)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name} was moved to the trash at another counter.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>• {field}: {before} → {after}</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

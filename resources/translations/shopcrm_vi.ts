@@ -63,6 +63,10 @@
         <translation>Đã được sửa ở quầy khác</translation>
     </message>
     <message>
+        <source>Changed at the other counter:</source>
+        <translation>Những gì quầy kia đã thay đổi:</translation>
+    </message>
+    <message>
         <source>Contact</source>
         <translation>Thông tin liên hệ</translation>
     </message>
@@ -143,8 +147,24 @@
         <translation>ten@example.com</translation>
     </message>
     <message>
+        <source>no</source>
+        <translation>không</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>có</translation>
+    </message>
+    <message>
         <source>{count} purchases · total {total} · average {average} · last on {last} ({days} days ago)</source>
         <translation>{count} lần mua · tổng {total} · trung bình {average} · lần gần nhất {last} ({days} ngày trước)</translation>
+    </message>
+    <message>
+        <source>{name} was moved to the trash at another counter.</source>
+        <translation>{name} đã được chuyển vào thùng rác ở một quầy khác.</translation>
+    </message>
+    <message>
+        <source>• {field}: {before} → {after}</source>
+        <translation>• {field}: {before} → {after}</translation>
     </message>
 </context>
 <context>

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
+from peewee import fn
+
 from shopcrm.core.errors import QT_TRANSLATE_NOOP, ValidationError
 from shopcrm.db.connection import db
 from shopcrm.db.models import CareTask, Customer, Interaction, utcnow
@@ -57,6 +59,12 @@ def counts(today: dt.date) -> tuple[int, int]:
     overdue = planned.where(CareTask.due_date < today).count()
     due_today = planned.where(CareTask.due_date == today).count()
     return overdue, due_today
+
+
+def change_stamp() -> tuple:
+    """Changes whenever a task is added or finished (by any counter)."""
+    return tuple(CareTask.select(fn.COUNT(CareTask.id), fn.MAX(CareTask.id),
+                                 fn.MAX(CareTask.done_at)).tuples().get())
 
 
 def tasks_of(customer_id: int) -> list[TaskRow]:

@@ -220,11 +220,18 @@ def update(customer_id: int, raw: dict, expected_version: int, force: bool = Fal
     return Customer.get_by_id(customer_id)
 
 
+def changes_between(before: Customer, after: Customer) -> dict[str, tuple]:
+    """field -> (value we had, value stored now), for showing what another counter changed."""
+    old, new = as_values(before), as_values(after)
+    return {field: (old[field], new[field]) for field in EDITABLE if old[field] != new[field]}
+
+
 def trash(ids: Iterable[int], user: str | None = None) -> int:
     """Move customers to the trash; they can be restored until the trash is emptied."""
     ids = list(ids)
     with db.atomic():
-        count = (Customer.update(deleted_at=utcnow(), version=Customer.version + 1)
+        count = (Customer.update(deleted_at=utcnow(), updated_at=utcnow(),
+                                 version=Customer.version + 1)
                  .where(Customer.id.in_(ids) & Customer.deleted_at.is_null()).execute())
         AuditLog.create(user=user, action="trash", details=f"{count} customers: {ids[:50]}")
     return count
@@ -233,7 +240,8 @@ def trash(ids: Iterable[int], user: str | None = None) -> int:
 def restore(ids: Iterable[int], user: str | None = None) -> int:
     ids = list(ids)
     with db.atomic():
-        count = (Customer.update(deleted_at=None, version=Customer.version + 1)
+        count = (Customer.update(deleted_at=None, updated_at=utcnow(),
+                                 version=Customer.version + 1)
                  .where(Customer.id.in_(ids) & Customer.deleted_at.is_null(False)).execute())
         AuditLog.create(user=user, action="restore", details=f"{count} customers: {ids[:50]}")
     return count

@@ -11,6 +11,7 @@ import re
 from typing import NamedTuple
 
 import peewee
+from peewee import fn
 
 from shopcrm.core.text import fold
 from shopcrm.db.connection import db
@@ -74,3 +75,9 @@ def fetch_rows(ids: list[int]) -> dict[int, Row]:
         return {}
     query = Customer.select(*_ROW_FIELDS).where(Customer.id.in_(ids)).tuples()
     return {values[0]: Row(*values) for values in query}
+
+
+def change_stamp() -> tuple:
+    """Changes whenever any customer is added, edited, trashed or restored (by any counter)."""
+    return tuple(Customer.select(fn.COUNT(Customer.id), fn.MAX(Customer.updated_at),
+                                 fn.SUM(Customer.version)).tuples().get())

@@ -92,7 +92,11 @@ def connect(url: str) -> peewee.Database:
     if urlparse(url).scheme.startswith("sqlite"):
         if path is not None:
             _prepare_sqlite_file(path)
-        kwargs = {"pragmas": SQLITE_PRAGMAS, "timeout": BUSY_TIMEOUT_MS / 1000}
+        # Writers take the write lock when they begin: a deferred transaction that reads
+        # and then writes fails at once (SQLITE_BUSY_SNAPSHOT) when another process wrote
+        # in between, where an immediate one waits its turn for up to the busy timeout.
+        kwargs = {"pragmas": SQLITE_PRAGMAS, "timeout": BUSY_TIMEOUT_MS / 1000,
+                  "lock_type": "IMMEDIATE"}
     try:
         database = connect_url(url, **kwargs)
     except (RuntimeError, ValueError, peewee.ImproperlyConfigured) as exc:
@@ -117,6 +121,13 @@ def connect(url: str) -> peewee.Database:
     if is_sqlite(database):
         log.info("SQLite %s at %s", sqlite3.sqlite_version, path or ":memory:")
     return database
+
+
+def read_transaction():
+    """A transaction for consistent reading that does not hold up writers (exports, reports)."""
+    if is_sqlite():
+        return db.atomic(lock_type="DEFERRED")  # a WAL snapshot; writers go on
+    return db.atomic()
 
 
 def close() -> None:

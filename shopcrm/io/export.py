@@ -24,7 +24,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from shopcrm.core.errors import QT_TRANSLATE_NOOP, KnownError
-from shopcrm.db.connection import db
+from shopcrm.db.connection import read_transaction
 from shopcrm.db.models import AuditLog, Customer, CustomerTag, Tag
 
 PROGRESS_EVERY = 1000
@@ -110,7 +110,7 @@ def export_customers(
         raise _write_error(path, exc) from exc
     temp = Path(name)
     try:
-        with db.atomic():  # one snapshot for the customers and their tags
+        with read_transaction():  # one snapshot for the customers and their tags
             total = len(ids) if ids is not None else _all_customers().count()
             rows = _checked(_rows(ids, labels), total, progress, cancel)
             written = writer(temp, rows, headers(language), language)

@@ -126,7 +126,9 @@ class CarePane(QWidget):
         return view
 
     def refresh(self, today: dt.date | None = None) -> None:
+        """Read the tasks again, keeping the selected task selected."""
         today = today or dt.date.today()
+        selected = self.selected_task()
         due = care.due_by(today)
         overdue, due_today = care.counts(today)
         if overdue or due_today:
@@ -136,7 +138,16 @@ class CarePane(QWidget):
             self.shop_title.setText(self.tr("Care schedule: nothing overdue or due today."))
         self.shop_model.set_tasks(due, today)
         self._refresh_customer(today)
+        if selected is not None:
+            self._reselect(selected.id)
         self._enable_buttons()
+
+    def _reselect(self, task_id: int) -> None:
+        view, model = self._active
+        for row, task in enumerate(model.tasks):
+            if task.id == task_id:
+                view.selectRow(row)
+                return
 
     def show_customer(self, customer_id: int | None, name: str = "") -> None:
         self.customer_id = customer_id

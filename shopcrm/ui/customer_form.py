@@ -187,6 +187,10 @@ class CustomerForm(QWidget):
     def customer_id(self) -> int | None:
         return self._customer.id if self._customer else None
 
+    @property
+    def loaded_version(self) -> int | None:
+        return self._customer.version if self._customer else None
+
     def is_dirty(self) -> bool:
         return self._dirty
 
@@ -323,7 +327,7 @@ class CustomerForm(QWidget):
                 widget.setFocus()
 
     def _resolve_conflict(self, exc: ConflictError) -> bool:
-        choice = self.ask_conflict(i18n.error_text(exc))
+        choice = self.ask_conflict(self.conflict_text(exc))
         if choice == "overwrite":
             customer = customers.update(self._customer.id, self.raw_values(),
                                         self._customer.version, force=True)
@@ -333,6 +337,26 @@ class CustomerForm(QWidget):
         if choice == "reload":
             self.load(self._customer.id)
         return False
+
+    def conflict_text(self, exc: ConflictError) -> str:
+        """The conflict message and what the other counter changed, field by field."""
+        if exc.current.deleted_at is not None:
+            return self.tr("{name} was moved to the trash at another counter.").format(
+                name=exc.current.name)
+        lines = [i18n.error_text(exc), "", self.tr("Changed at the other counter:")]
+        for field, (before, after) in customers.changes_between(self._customer,
+                                                                exc.current).items():
+            lines.append(self.tr("• {field}: {before} → {after}").format(
+                field=field_label(field), before=self._shown(field, before) or "—",
+                after=self._shown(field, after) or "—"))
+        return "\n".join(lines)
+
+    def _shown(self, field: str, value) -> str:
+        if field in CHOICE_LABELS:
+            return label(field, value)
+        if isinstance(value, bool):
+            return self.tr("yes") if value else self.tr("no")
+        return self._text_of(field, value)
 
     def ask_conflict(self, text: str) -> str:
         """'reload', 'overwrite' or 'cancel' (a method so tests can answer it)."""

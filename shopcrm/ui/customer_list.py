@@ -71,12 +71,14 @@ class CustomerList(QWidget):
     def reload(self, keep: int | None = None) -> None:
         """Query again, keeping the current customer selected when it is still listed."""
         keep = keep if keep is not None else self.current_id()
+        scrolled = self.view.verticalScrollBar().value()
         self.model.refresh()
+        self.view.verticalScrollBar().setValue(scrolled)
         self._show_empty_state()
         self.reloaded.emit()
         row = self.model.row_of(keep) if keep is not None else -1
         if row >= 0:
-            self.select_row(row)
+            self.select_row(row, scroll=False)
         else:
             self.current_changed.emit(None)
 
@@ -99,12 +101,13 @@ class CustomerList(QWidget):
         rows = sorted({index.row() for index in self.view.selectionModel().selectedRows()})
         return [self.model.id_at(row) for row in rows]
 
-    def select_row(self, row: int) -> None:
+    def select_row(self, row: int, scroll: bool = True) -> None:
         index = self.model.index(row, 0)
         flags = (QItemSelectionModel.SelectionFlag.ClearAndSelect
                  | QItemSelectionModel.SelectionFlag.Rows)
         self.view.selectionModel().setCurrentIndex(index, flags)
-        self.view.scrollTo(index)
+        if scroll:
+            self.view.scrollTo(index)
 
     def select_id(self, customer_id: int) -> bool:
         row = self.model.row_of(customer_id)

@@ -10,7 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence, QTextDocument
 from PySide6.QtPrintSupport import QPrintPreviewDialog, QPrinter
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter
 
-from shopcrm.core import care, customers
+from shopcrm.core import care, customers, listing
 from shopcrm.core.errors import KnownError
 from shopcrm.io.summary import customer_summary_html
 from shopcrm.ui import i18n, jobs
@@ -20,6 +20,10 @@ from shopcrm.ui.customer_list import CustomerList
 from shopcrm.ui.import_dialog import ImportConfirmDialog, save_rejects
 from shopcrm.ui.labels import label
 from shopcrm.ui.settings_dialog import SettingsDialog
+
+
+# How often the window looks for changes made at other counters.
+SYNC_SECONDS = 20
 
 
 class MainWindow(QMainWindow):
@@ -54,6 +58,10 @@ class MainWindow(QMainWindow):
         if self.list.model.rowCount():
             self.list.select_row(0)
         QTimer.singleShot(0, self._greet)
+        self._stamps = self._change_stamps()
+        self.sync_timer = QTimer(self, interval=SYNC_SECONDS * 1000)
+        self.sync_timer.timeout.connect(self.sync)
+        self.sync_timer.start()
 
     # -- actions -------------------------------------------------------------
     def _make_actions(self) -> None:
@@ -167,8 +175,40 @@ class MainWindow(QMainWindow):
 
     def refresh(self) -> None:
         """Read again what other counters may have changed; unsaved edits stay."""
-        self.list.reload()
+        self._stamps = self._change_stamps()
+        self._reload_list()
         self.care.refresh()
+
+    @staticmethod
+    def _change_stamps() -> tuple:
+        return listing.change_stamp(), care.change_stamp()
+
+    def sync(self) -> None:
+        """Periodically: show other counters' changes, if there are any (two cheap queries)."""
+        stamps = self._change_stamps()
+        customers_changed, tasks_changed = (new != old for new, old in zip(stamps, self._stamps))
+        self._stamps = stamps
+        if customers_changed:
+            self._reload_list()
+        if tasks_changed or customers_changed:
+            self.care.refresh()
+
+    def _reload_list(self) -> None:
+        """Reload the list; the form is re-read only when it holds no unsaved edits."""
+        if self.form.is_dirty():
+            self.list.blockSignals(True)  # never ask "save?" because of a timer
+            self.list.reload(keep=self._shown_id)
+            self.list.blockSignals(False)
+            self._update_counts()
+            return
+        self.list.reload(keep=self._shown_id)
+        shown = self._shown_id
+        if shown is not None and self.form.customer_id == shown:
+            current = customers.get(shown)
+            if current.deleted_at is not None:
+                self._show(None)
+            elif current.version != self.form.loaded_version:
+                self.form.load(shown)
 
     def _update_counts(self) -> None:
         shown, total = self.list.model.rowCount(), customers.count()

@@ -12,10 +12,12 @@ from shopcrm.db import connection
 from shopcrm.db.session import open_database
 
 
-def test_sqlite_runs_in_wal_with_foreign_keys_and_a_busy_timeout(db):
+def test_sqlite_runs_in_wal_with_foreign_keys_and_a_busy_timeout(sqlite_url):
+    db = open_database(sqlite_url)
     assert db.pragma("journal_mode") == "wal"
     assert db.pragma("foreign_keys") == 1
     assert db.pragma("busy_timeout") == connection.BUSY_TIMEOUT_MS
+    connection.close()
 
 
 def test_default_database_is_created_in_the_user_data_folder(tmp_path, monkeypatch):

@@ -258,3 +258,62 @@ def test_summary_prints_to_pdf_with_vietnamese_text(window, tmp_path):
     window.summary_document(customer.id).print_(printer)
     data = target.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 1000
+
+
+def test_a_save_over_another_counters_change_asks_and_shows_it(window, qtbot, monkeypatch):
+    customer = customers.create({"name": "Nguyễn Thị Hà", "phone": "0912345678"})
+    window.refresh()
+    window.list.select_row(0)
+    customers.update(customer.id, {"phone": "0987654321", "gender": "female"}, 1)  # other counter
+    replace_text(window.form.inputs["notes"], "Thích màu xanh")
+    asked = []
+    monkeypatch.setattr(window.form, "ask_conflict", lambda text: asked.append(text) or "reload")
+    qtbot.mouseClick(window.form.save_button, Qt.MouseButton.LeftButton)
+    assert "changed at another counter" in asked[0]
+    assert "Phone: 0912 345 678 → 0987 654 321" in asked[0]
+    assert "Gender: Unknown → Female" in asked[0]
+    assert Customer.get().notes is None
+    assert window.form.inputs["phone"].text() == "0987 654 321"  # reloaded
+
+    replace_text(window.form.inputs["notes"], "Thích màu xanh")
+    customers.update(customer.id, {"email": "ha@example.vn"}, 2)
+    monkeypatch.setattr(window.form, "ask_conflict", lambda text: "overwrite")
+    qtbot.mouseClick(window.form.save_button, Qt.MouseButton.LeftButton)
+    stored = Customer.get()
+    assert (stored.notes, stored.version) == ("Thích màu xanh", 4)
+
+
+def test_other_counters_changes_appear_without_losing_selection_or_edits(window, qtbot):
+    import datetime as dt
+
+    from shopcrm.db.models import CareTask
+
+    an = customers.create({"name": "Nguyễn An"})
+    customers.create({"name": "Trần Bình"})
+    window.refresh()
+    window.list.select_id(an.id)
+
+    customers.create({"name": "Lê Châu"})  # another counter adds a customer
+    customers.update(an.id, {"phone": "0912345678"}, 1)  # and edits the one shown here
+    CareTask.create(customer=an, task_type="birthday", due_date=dt.date.today())
+    window.sync()
+    assert window.list.model.rowCount() == 3
+    assert window.list.current_id() == an.id
+    assert window.form.inputs["phone"].text() == "0912 345 678"
+    assert "1 due today" in window.care.shop_title.text()
+
+    replace_text(window.form.inputs["notes"], "Đang gõ dở")  # unsaved edits
+    customers.create({"name": "Phạm Dung"})
+    customers.update(an.id, {"email": "an@example.vn"}, 2)
+    window.sync()  # no dialog may open (the autouse fixture fails the test if one does)
+    assert window.list.model.rowCount() == 4
+    assert window.form.inputs["notes"].toPlainText() == "Đang gõ dở"
+    assert window.form.is_dirty() and window.list.current_id() == an.id
+    assert window.counts.text() == "4 of 4 customers shown"
+
+
+def test_sync_does_nothing_when_nothing_changed(window, monkeypatch):
+    customers.create({"name": "Nguyễn An"})
+    window.refresh()
+    monkeypatch.setattr(window.list, "reload", lambda **kw: pytest.fail("reloaded for nothing"))
+    window.sync()
