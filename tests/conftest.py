@@ -66,15 +66,20 @@ def empty_pg_database(url: str) -> None:
         cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
 
 
+@pytest.fixture
+def fresh_pg_url(pg_url) -> str:
+    """The session's PostgreSQL database, emptied, for tests of PostgreSQL itself."""
+    connection.close()
+    empty_pg_database(pg_url)
+    return pg_url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path) -> str:
     """An empty database of each kind: every database test runs on SQLite and PostgreSQL."""
     if request.param == "sqlite":
         return connection.sqlite_url(tmp_path / "shop.db")
-    url = request.getfixturevalue("pg_url")
-    connection.close()
-    empty_pg_database(url)
-    return url
+    return request.getfixturevalue("fresh_pg_url")
 
 
 @pytest.fixture

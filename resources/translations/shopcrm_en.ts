@@ -59,6 +59,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Cannot reach the database ({reason}). Your changes are kept here: press Save again when it is back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Changed at another counter</source>
         <translation type="unfinished"></translation>
     </message>
@@ -210,6 +214,45 @@
     </message>
 </context>
 <context>
+    <name>DatabaseDialog</name>
+    <message>
+        <source>&amp;Test connection</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Connected to {server}. The database is empty: ShopCRM will set it up at the next start.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Connected to {server}: a ShopCRM database with {count} customers.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Database</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Database address</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>One computer: leave the local file (sqlite:///…). Several counters: every counter uses the same PostgreSQL address, e.g. postgresql://shop:password@192.168.1.10/shopcrm. The new address is used the next time ShopCRM starts.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Testing the connection…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Use the &amp;local file</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ImportConfirmDialog</name>
     <message>
         <source>Add them again as new customers</source>
@@ -286,6 +329,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>&amp;Database…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>&amp;Delete to trash</source>
         <translation type="unfinished"></translation>
     </message>
@@ -339,6 +386,10 @@
     </message>
     <message>
         <source>Backup saved and verified: {path}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot reach the database; trying again in {seconds} seconds.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -469,6 +520,21 @@
     </message>
     <message>
         <source>Task</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>app</name>
+    <message>
+        <source>Change database…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Try again</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

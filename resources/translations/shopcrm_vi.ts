@@ -59,6 +59,10 @@
         <translation>Địa chỉ</translation>
     </message>
     <message>
+        <source>Cannot reach the database ({reason}). Your changes are kept here: press Save again when it is back.</source>
+        <translation>Không kết nối được cơ sở dữ liệu ({reason}). Những thay đổi của bạn vẫn được giữ ở đây: khi kết nối trở lại, hãy bấm Lưu lần nữa.</translation>
+    </message>
+    <message>
         <source>Changed at another counter</source>
         <translation>Đã được sửa ở quầy khác</translation>
     </message>
@@ -210,6 +214,45 @@
     </message>
 </context>
 <context>
+    <name>DatabaseDialog</name>
+    <message>
+        <source>&amp;Test connection</source>
+        <translation>&amp;Kiểm tra kết nối</translation>
+    </message>
+    <message>
+        <source>Connected to {server}. The database is empty: ShopCRM will set it up at the next start.</source>
+        <translation>Đã kết nối tới {server}. Cơ sở dữ liệu đang trống: ShopCRM sẽ tự tạo cấu trúc ở lần khởi động tới.</translation>
+    </message>
+    <message>
+        <source>Connected to {server}: a ShopCRM database with {count} customers.</source>
+        <translation>Đã kết nối tới {server}: cơ sở dữ liệu ShopCRM có {count} khách hàng.</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>Đang kết nối…</translation>
+    </message>
+    <message>
+        <source>Database</source>
+        <translation>Cơ sở dữ liệu</translation>
+    </message>
+    <message>
+        <source>Database address</source>
+        <translation>Địa chỉ cơ sở dữ liệu</translation>
+    </message>
+    <message>
+        <source>One computer: leave the local file (sqlite:///…). Several counters: every counter uses the same PostgreSQL address, e.g. postgresql://shop:password@192.168.1.10/shopcrm. The new address is used the next time ShopCRM starts.</source>
+        <translation>Một máy tính: giữ tệp trên máy (sqlite:///…). Nhiều quầy: mọi quầy dùng chung một địa chỉ PostgreSQL, ví dụ postgresql://shop:matkhau@192.168.1.10/shopcrm. Địa chỉ mới được dùng từ lần khởi động ShopCRM tới.</translation>
+    </message>
+    <message>
+        <source>Testing the connection…</source>
+        <translation>Đang kiểm tra kết nối…</translation>
+    </message>
+    <message>
+        <source>Use the &amp;local file</source>
+        <translation>Dùng tệp trên &amp;máy này</translation>
+    </message>
+</context>
+<context>
     <name>ImportConfirmDialog</name>
     <message>
         <source>Add them again as new customers</source>
@@ -286,6 +329,10 @@
         <translation>&amp;Khách hàng</translation>
     </message>
     <message>
+        <source>&amp;Database…</source>
+        <translation>Cơ sở &amp;dữ liệu…</translation>
+    </message>
+    <message>
         <source>&amp;Delete to trash</source>
         <translation>&amp;Xóa vào thùng rác</translation>
     </message>
@@ -340,6 +387,10 @@
     <message>
         <source>Backup saved and verified: {path}</source>
         <translation>Đã sao lưu và kiểm tra bản sao lưu: {path}</translation>
+    </message>
+    <message>
+        <source>Cannot reach the database; trying again in {seconds} seconds.</source>
+        <translation>Không kết nối được cơ sở dữ liệu; sẽ thử lại sau {seconds} giây.</translation>
     </message>
     <message>
         <source>Care schedule: {overdue} overdue, {today} due today.</source>
@@ -470,6 +521,21 @@
     <message>
         <source>Task</source>
         <translation>Công việc</translation>
+    </message>
+</context>
+<context>
+    <name>app</name>
+    <message>
+        <source>Change database…</source>
+        <translation>Đổi cơ sở dữ liệu…</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Thoát</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>Thử lại</translation>
     </message>
 </context>
 <context>

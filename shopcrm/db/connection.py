@@ -16,6 +16,8 @@ from urllib.parse import urlparse
 import peewee
 import platformdirs
 from playhouse.db_url import connect as connect_url
+from playhouse.db_url import register_database
+from playhouse.shortcuts import ReconnectMixin
 
 from shopcrm.db.errors import QT_TRANSLATE_NOOP, DatabaseOpenError
 
@@ -34,6 +36,31 @@ SQLITE_PRAGMAS = {
     "busy_timeout": BUSY_TIMEOUT_MS,
     "cache_size": -32_000,  # 32 MB
 }
+
+
+class SharedPostgresqlDatabase(ReconnectMixin, peewee.PostgresqlDatabase):
+    """A shared server's connection can drop (a restart, the shop's Wi-Fi).
+
+    Outside a transaction the next query reconnects; inside one the error goes
+    up, because silently starting again could lose half of the work.
+    """
+
+    reconnect_errors = (
+        (peewee.OperationalError, "server closed the connection"),
+        (peewee.OperationalError, "terminating connection"),
+        (peewee.OperationalError, "could not receive data"),
+        (peewee.OperationalError, "ssl syscall"),
+        (peewee.InterfaceError, "connection already closed"),
+    )
+
+
+register_database(SharedPostgresqlDatabase, "postgresql", "postgres")
+
+# What a lost server or a locked file raises: the UI says "cannot reach the database".
+CONNECTION_ERRORS = (peewee.OperationalError, peewee.InterfaceError)
+
+# Seconds to wait for an unreachable server before saying so.
+CONNECT_TIMEOUT = 5
 
 
 def data_dir() -> Path:
@@ -85,11 +112,15 @@ def _prepare_sqlite_file(path: Path) -> None:
         )
 
 
-def connect(url: str) -> peewee.Database:
-    """Open the database at `url`, bind the `db` proxy to it and return it."""
+def open_url(url: str) -> peewee.Database:
+    """A connected database object for `url`, without binding the app's proxy to it.
+
+    Used as it is to test a connection or copy a shop; `connect()` binds it.
+    """
     path = sqlite_path(url)
     kwargs: dict = {}
-    if urlparse(url).scheme.startswith("sqlite"):
+    scheme = urlparse(url).scheme
+    if scheme.startswith("sqlite"):
         if path is not None:
             _prepare_sqlite_file(path)
         # Writers take the write lock when they begin: a deferred transaction that reads
@@ -97,6 +128,8 @@ def connect(url: str) -> peewee.Database:
         # in between, where an immediate one waits its turn for up to the busy timeout.
         kwargs = {"pragmas": SQLITE_PRAGMAS, "timeout": BUSY_TIMEOUT_MS / 1000,
                   "lock_type": "IMMEDIATE"}
+    elif scheme.startswith("postgres") and "connect_timeout" not in url:
+        kwargs = {"connect_timeout": CONNECT_TIMEOUT}
     try:
         database = connect_url(url, **kwargs)
     except (RuntimeError, ValueError, peewee.ImproperlyConfigured) as exc:
@@ -111,15 +144,21 @@ def connect(url: str) -> peewee.Database:
         )
     try:
         database.connect(reuse_if_open=True)
-    except (peewee.OperationalError, peewee.DatabaseError) as exc:
+    except (peewee.DatabaseError, peewee.InterfaceError) as exc:  # "not a database" too
         raise DatabaseOpenError(
             QT_TRANSLATE_NOOP("errors", "Cannot open the database {url}: {reason}"),
             url=redact(url),
             reason=str(exc).strip(),
         ) from exc
-    db.initialize(database)
-    if is_sqlite(database):
+    if isinstance(database, peewee.SqliteDatabase):
         log.info("SQLite %s at %s", sqlite3.sqlite_version, path or ":memory:")
+    return database
+
+
+def connect(url: str) -> peewee.Database:
+    """Open the database at `url`, bind the app's `db` proxy to it and return it."""
+    database = open_url(url)
+    db.initialize(database)
     return database
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 
 import peewee
 
 from shopcrm.db import connection, migrations
+from shopcrm.db.models import SchemaVersion
 
 
 def open_database(url: str | None = None) -> peewee.Database:
@@ -22,6 +24,35 @@ def open_database(url: str | None = None) -> peewee.Database:
         connection.close()
         raise
     return database
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What a database address leads to (Settings > Database > Test connection)."""
+
+    server: str
+    schema_version: int | None
+    customers: int
+
+
+def probe(url: str) -> Probe:
+    """Connect to `url` apart from the app's database, look, and disconnect. Writes nothing."""
+    database = connection.open_url(url)
+    try:
+        if isinstance(database, peewee.SqliteDatabase):
+            server = f"SQLite {sqlite3.sqlite_version}"
+        else:
+            server = database.execute_sql("SHOW server_version").fetchone()[0]
+            server = f"PostgreSQL {server}"
+        # Plain SQL: binding the models to this database would move them for every thread.
+        if not database.table_exists(SchemaVersion._meta.table_name):
+            return Probe(server, None, 0)
+        version = database.execute_sql("SELECT MAX(version) FROM schema_version").fetchone()[0]
+        count = database.execute_sql(
+            "SELECT COUNT(*) FROM customer WHERE deleted_at IS NULL").fetchone()[0]
+        return Probe(server, version, count)
+    finally:
+        database.close()
 
 
 def _refuse_newer_file(path: Path | None) -> None:

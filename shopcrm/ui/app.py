@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from PySide6.QtCore import QCoreApplication
@@ -13,6 +14,7 @@ from shopcrm.core.errors import KnownError
 from shopcrm.db import connection
 from shopcrm.db.session import open_database
 from shopcrm.ui import i18n
+from shopcrm.ui.database_dialog import DatabaseDialog, saved_url
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +34,9 @@ def run(url: str | None, lang: str | None = None, demo: bool = False) -> int:
     from shopcrm.ui.main_window import MainWindow
 
     app = make_application(lang)
-    resolved = connection.resolve_url(url)
-    try:
-        open_database(resolved)
-    except KnownError as exc:
-        QMessageBox.critical(None, APP_NAME, i18n.error_text(exc))
+    resolved = open_or_ask(
+        connection.resolve_url(url or os.environ.get(connection.ENV_VAR) or saved_url()))
+    if resolved is None:
         return 2
     window = MainWindow(resolved, demo=demo)
     window.show()
@@ -44,3 +44,34 @@ def run(url: str | None, lang: str | None = None, demo: bool = False) -> int:
         return app.exec()
     finally:
         connection.close()
+
+
+def open_or_ask(url: str) -> str | None:
+    """Open `url`; when that fails, say why and let the user retry, change it or quit.
+
+    Returns the address finally opened, or None when the user quit.
+    """
+    while True:
+        try:
+            open_database(url)
+            return url
+        except KnownError as exc:
+            choice = ask_after_open_error(i18n.error_text(exc))
+        if choice == "quit":
+            return None
+        if choice == "change":
+            dialog = DatabaseDialog(url)
+            if dialog.exec() == DatabaseDialog.DialogCode.Accepted:
+                url = connection.resolve_url(saved_url())
+
+
+def ask_after_open_error(text: str) -> str:
+    """'retry', 'change' (the database address) or 'quit'."""
+    box = QMessageBox(QMessageBox.Icon.Critical, APP_NAME, text)
+    retry = box.addButton(QCoreApplication.translate("app", "Try again"),
+                          QMessageBox.ButtonRole.AcceptRole)
+    change = box.addButton(QCoreApplication.translate("app", "Change database…"),
+                           QMessageBox.ButtonRole.ActionRole)
+    box.addButton(QCoreApplication.translate("app", "Quit"), QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    return {retry: "retry", change: "change"}.get(box.clickedButton(), "quit")

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from shopcrm.core import customers, history, phones
 from shopcrm.core.errors import ConflictError, KnownError
+from shopcrm.db.connection import CONNECTION_ERRORS
 from shopcrm.db.models import Customer
 from shopcrm.ui import i18n
 from shopcrm.ui.labels import CHOICE_LABELS, field_label, label
@@ -306,12 +307,19 @@ class CustomerForm(QWidget):
         except ConflictError as exc:
             return self._resolve_conflict(exc)
         except KnownError as exc:
-            self.form_error.setText(i18n.error_text(exc))
-            self.form_error.show()
-            return False
+            return self._show_form_error(i18n.error_text(exc))
+        except CONNECTION_ERRORS as exc:
+            return self._show_form_error(self.tr(
+                "Cannot reach the database ({reason}). Your changes are kept here: press Save "
+                "again when it is back.").format(reason=str(exc).strip()))
         self.load(customer.id)
         self.saved.emit(customer.id)
         return True
+
+    def _show_form_error(self, text: str) -> bool:
+        self.form_error.setText(text)
+        self.form_error.show()
+        return False
 
     def _show_errors(self, errors: dict[str, KnownError]) -> None:
         for field, label_widget in self.errors.items():

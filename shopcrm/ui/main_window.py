@@ -12,11 +12,13 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QSp
 
 from shopcrm.core import care, customers, listing
 from shopcrm.core.errors import KnownError
+from shopcrm.db.connection import CONNECTION_ERRORS
 from shopcrm.io.summary import customer_summary_html
 from shopcrm.ui import i18n, jobs
 from shopcrm.ui.care_pane import CarePane
 from shopcrm.ui.customer_form import CustomerForm
 from shopcrm.ui.customer_list import CustomerList
+from shopcrm.ui.database_dialog import DatabaseDialog
 from shopcrm.ui.import_dialog import ImportConfirmDialog, save_rejects
 from shopcrm.ui.labels import label
 from shopcrm.ui.settings_dialog import SettingsDialog
@@ -75,6 +77,7 @@ class MainWindow(QMainWindow):
             ("print", self.tr("&Print summary…"), QKeySequence.StandardKey.Print, self.print_summary),
             ("backup", self.tr("&Back up now…"), QKeySequence("Ctrl+Shift+B"), self.backup_now),
             ("settings", self.tr("Se&ttings…"), QKeySequence("Ctrl+,"), self.open_settings),
+            ("database", self.tr("&Database…"), QKeySequence(), self.open_database_settings),
             ("quit", self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.close),
             ("find", self.tr("&Find customer"), QKeySequence.StandardKey.Find, self.focus_search),
             ("refresh", self.tr("&Refresh"), QKeySequence.StandardKey.Refresh, self.refresh),
@@ -93,7 +96,7 @@ class MainWindow(QMainWindow):
         menus = [
             (self.tr("&File"), ["import", "export", None, "print", None, "backup", None, "quit"]),
             (self.tr("&Customer"), ["new", "save", "delete", None, "find", "refresh"]),
-            (self.tr("&Tools"), ["settings"]),
+            (self.tr("&Tools"), ["settings", "database"]),
         ]
         for title, names in menus:
             menu = self.menuBar().addMenu(title)
@@ -185,7 +188,13 @@ class MainWindow(QMainWindow):
 
     def sync(self) -> None:
         """Periodically: show other counters' changes, if there are any (two cheap queries)."""
-        stamps = self._change_stamps()
+        try:
+            stamps = self._change_stamps()
+        except CONNECTION_ERRORS:  # the next tick tries again; nothing here is lost
+            self.statusBar().showMessage(self.tr(
+                "Cannot reach the database; trying again in {seconds} seconds.").format(
+                seconds=SYNC_SECONDS), SYNC_SECONDS * 1000)
+            return
         customers_changed, tasks_changed = (new != old for new, old in zip(stamps, self._stamps))
         self._stamps = stamps
         if customers_changed:
@@ -327,6 +336,9 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> None:
         SettingsDialog(self.url, self).exec()
+
+    def open_database_settings(self) -> None:
+        DatabaseDialog(self.url, self).exec()
 
     # -- messages ----------------------------------------------------------------
     def show_error(self, exc: Exception) -> None:

@@ -60,3 +60,19 @@ def test_unreachable_server_is_a_clear_error():
     with pytest.raises(DatabaseOpenError) as caught:
         connection.connect("postgresql://shop:pw@127.0.0.1:1/crm?connect_timeout=2")
     assert "***" in str(caught.value) and "pw@" not in str(caught.value)
+
+
+def test_a_dropped_server_connection_is_reopened_outside_transactions(fresh_pg_url):
+    """A shared server restarts or the Wi-Fi blinks: the next query reconnects by itself."""
+    from shopcrm.core import customers
+
+    pg_url = fresh_pg_url
+    database = open_database(pg_url)
+    customers.create({"name": "Nguyễn Thị Hà"})
+    own_pid = database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+    killer = connection.connect_url(pg_url)
+    killer.execute_sql("SELECT pg_terminate_backend(%s)", (own_pid,))
+    killer.close()
+    assert customers.count() == 1  # reconnected, nothing lost
+    assert database.execute_sql("SELECT pg_backend_pid()").fetchone()[0] != own_pid
+    connection.close()
