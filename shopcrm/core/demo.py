@@ -9,7 +9,7 @@ date is relative to `today`: the same seed and `today` on the same database give
 the same rows.
 
 Customers are generated and written CHUNK at a time (memory stays flat), all in
-one transaction, with multi-row INSERTs sized under the driver's variable limit.
+one transaction, with shopcrm.db.bulk (peewee's INSERT, the driver's executemany).
 Pure Python: never import Qt here.
 """
 
@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import functools
 import itertools
 import random
-import sqlite3
 from collections.abc import Callable, Iterable
 
 import peewee
@@ -28,13 +26,13 @@ import peewee
 from shopcrm.core import customers as customers_core
 from shopcrm.core import demo_words as words
 from shopcrm.core.text import fold
-from shopcrm.db.connection import db, is_sqlite
+from shopcrm.db import bulk
+from shopcrm.db.connection import db
 from shopcrm.db.models import (
     CareTask, Consent, Customer, CustomerTag, Feedback, Interaction, Purchase, Tag,
 )
 
 CHUNK = 500  # customers generated, then written, together (codes fit SQLite's old 999 limit)
-MAX_VARIABLES = 32766  # per statement: SQLite 3.32+'s default; PostgreSQL allows 65535
 DAYS = 730  # two years of history
 VN_MINUS_UTC = dt.timedelta(hours=7)  # Vietnam keeps UTC+7 all year
 ORG_SHARE = 0.03
@@ -99,67 +97,11 @@ def generate(customers: int, seed: int = 1, today: dt.date | None = None,
     return counts
 
 
-def insert_rows(model: type[peewee.Model], fields: tuple[str, ...], rows: list[tuple]) -> int:
-    """Write `rows` with multi-row INSERTs of at most max_variables() parameters each.
-
-    The statement is peewee's own (`insert_many(...).sql()`: its quoting and parameter
-    style, for SQLite and PostgreSQL alike), repeated to the batch size. Letting peewee
-    render every value instead costs ~4.5 µs a value on a 2-core machine, 80 % of the
-    run. Rows must hold values already in database form (str, int, bool, date,
-    datetime, None: what peewee's converters return for them), since none is applied.
-    """
-    columns = [model._meta.fields[name] for name in fields]
-    defaulted = [f.name for f in model._meta.defaults if f not in columns]
-    if defaulted:  # peewee would fill these in per row; a fixed statement cannot
-        raise ValueError(f"{model.__name__}: give values for {defaulted}")
-    for batch in _batches(rows, max(1, max_variables() // len(columns))):
-        db.execute_sql(_statement(model, columns, len(batch)), list(itertools.chain(*batch)))
-    return len(rows)
-
-
-def _batches(rows: list[tuple], size: int) -> Iterable[list[tuple]]:
-    """Batches of `size` rows, the rest in power-of-two sizes.
-
-    Few distinct statements: sqlite3 caches 128 prepared ones, and a statement with
-    thousands of parameters holds megabytes, so every odd-sized remainder would stay.
-    """
-    start = 0
-    while start < len(rows):
-        left = len(rows) - start
-        count = size if left >= size else 1 << (left.bit_length() - 1)
-        yield rows[start:start + count]
-        start += count
-
-
-def _statement(model: type[peewee.Model], columns: list[peewee.Field], count: int) -> str:
-    """INSERT INTO t (...) VALUES (?, ...), ... with `count` rows of placeholders."""
-    head, row = _template(model, tuple(columns), type(db.obj))
-    return f"{head} VALUES {', '.join([row] * count)}"
-
-
-@functools.lru_cache(maxsize=64)
-def _template(model: type[peewee.Model], columns: tuple[peewee.Field, ...],
-              dialect: type[peewee.Database]) -> tuple[str, str]:
-    """The head and one row of peewee's INSERT, per database kind (cached: 0.4 ms each)."""
-    query = model.insert_many([[None] * len(columns)], fields=list(columns))
-    sql, _ = query.returning().sql()  # PostgreSQL would add RETURNING id by default
-    head, _, row = sql.partition(" VALUES ")
-    return head, row
-
-
-def max_variables() -> int:
-    """Parameters allowed in one statement: SQLite says (999 before 3.32), PostgreSQL 65535."""
-    if is_sqlite():
-        limit = db.obj.connection().getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-        return min(MAX_VARIABLES, limit)
-    return MAX_VARIABLES
-
-
 def _ensure_tags(counts: dict[str, int]) -> dict[str, int]:
     """Tag ids by name, creating the demo's interest tags a database lacks."""
     existing = dict(Tag.select(Tag.name, Tag.id).tuples())
     missing = [(name,) for name, _ in words.TAGS if name not in existing]
-    counts[Tag._meta.table_name] += insert_rows(Tag, ("name",), missing)
+    counts[Tag._meta.table_name] += bulk.insert_rows(Tag, ("name",), missing)
     return dict(Tag.select(Tag.name, Tag.id).tuples())
 
 
@@ -185,7 +127,8 @@ class _Run:
         people = [self.person(index) for index in range(start, stop)]
         codes = [p["code"] for p in people]
         rows = [tuple(p[f] for f in CUSTOMER_FIELDS) for p in people]
-        self.counts[Customer._meta.table_name] += insert_rows(Customer, CUSTOMER_FIELDS, rows)
+        written = bulk.insert_rows(Customer, CUSTOMER_FIELDS, rows)
+        self.counts[Customer._meta.table_name] += written
         ids = dict(Customer.select(Customer.code, Customer.id).where(Customer.code.in_(codes))
                    .tuples())
         self.ids.extend(ids[code] for code in codes)
@@ -193,7 +136,8 @@ class _Run:
         for index, person in enumerate(people, start):
             self.history(self.ids[index], person)
         for model, rows in self.rows.items():
-            self.counts[model._meta.table_name] += insert_rows(model, CHILD_FIELDS[model], rows)
+            written = bulk.insert_rows(model, CHILD_FIELDS[model], rows)
+            self.counts[model._meta.table_name] += written
             rows.clear()
 
     def refer(self, start: int, people: list[dict]) -> None:

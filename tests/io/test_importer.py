@@ -11,12 +11,12 @@ import pytest
 
 from shopcrm.core import customers
 from shopcrm.core.errors import KnownError, ValidationError
-from shopcrm.db import connection
+from shopcrm.db import bulk, connection
 from shopcrm.db.models import (
     ALL_MODELS, AuditLog, Customer, ImportBatch, Tag,
 )
 from shopcrm.db.session import open_database
-from shopcrm.io import importer, normalize
+from shopcrm.io import import_writer, normalize
 from shopcrm.io.importer import ImportCancelled, plan_import, run_import, write_rejects
 from shopcrm.io.readers import read_table
 
@@ -295,7 +295,7 @@ def test_generated_codes_continue_after_the_database_and_the_file(tmp_path, shop
 def test_cancel_rolls_everything_back(tmp_path, shop_db, monkeypatch):
     customers.create({"name": "Khách Cũ", "phone": "0912345678"})
     Tag.create(name="VIP")
-    monkeypatch.setattr(importer, "INSERT_BATCH", 3)  # several batches
+    monkeypatch.setattr(import_writer, "INSERT_BATCH", 3)  # several batches
     path = write_csv(tmp_path / "kh.csv", ["Họ tên,SĐT,Nhóm"] + [
         f"Khách {i},09{i:08d},VIP|Nhóm {i % 3}" for i in range(1, 40)] + ["Khách Cũ Mới,0912345678,"])
     plan = plan_import(path)
@@ -324,7 +324,7 @@ def test_unexpected_error_rolls_everything_back(tmp_path, shop_db, monkeypatch):
     def boom(self, new_ids):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(importer._Run, "_link_tags", boom)
+    monkeypatch.setattr(import_writer._Run, "_link_tags", boom)
     with pytest.raises(RuntimeError):
         run_import(plan)
     assert table_counts() == before
@@ -406,13 +406,13 @@ def test_a_customer_changed_meanwhile_stops_the_update_and_rolls_back(tmp_path, 
     plan = plan_import(write_csv(tmp_path / "kh.csv", ["Họ tên,SĐT", "An Mới,0912345678",
                                                        "Bình,0987654321"]))
     before = table_counts()
-    real_sql = importer._update_sql
+    real_update = bulk.update_rows
 
-    def stale_version(fields):  # as if another counter saved between our read and write
-        head, _, tail = real_sql(fields).rpartition("?")
-        return head + "? + 1" + tail
+    def saved_meanwhile(model, set_fields, key_fields, rows):  # another counter, between
+        Customer.update(version=Customer.version + 1).execute()  # our read and our write
+        return real_update(model, set_fields, key_fields, rows)
 
-    monkeypatch.setattr(importer, "_update_sql", stale_version)
+    monkeypatch.setattr(bulk, "update_rows", saved_meanwhile)
     with pytest.raises(KnownError, match="another counter"):
         run_import(plan, "update")
     assert table_counts() == before
