@@ -16,11 +16,14 @@ from pathlib import Path
 from shopcrm import __version__
 from shopcrm.core.errors import KnownError
 from shopcrm.db import connection
+from shopcrm.db.errors import DamagedDatabaseError, DatabaseInUseError
 from shopcrm.db.session import open_database
 
 log = logging.getLogger("shopcrm")
 
 DEMO_CUSTOMERS = 2_000
+# Commands that only read: beside an open window, or on a damaged file, they read it read-only.
+READING_COMMANDS = ("backup", "export")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     backup = commands.add_parser("backup", help="copy the SQLite database to a backup file")
     backup.add_argument("file", type=Path, nargs="?",
                         help="target file (default: the backups folder)")
+
+    migrate_to = commands.add_parser(
+        "migrate-to", help="copy this shop's database to another, empty database "
+                           "(SQLite ⇄ PostgreSQL)")
+    migrate_to.add_argument("url", metavar="URL", help="the empty database: "
+                            "postgresql://user:password@host/name or sqlite:///path/new.db")
     return parser
 
 
@@ -66,13 +75,24 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if command == "gui":
             return run_gui(args)
-        open_database(args.db)
+        open_for(command, args.db)
         return COMMANDS[command](args)
     except KnownError as exc:
         print(f"shopcrm: {exc}", file=sys.stderr)
         return 2
     finally:
         connection.close()
+
+
+def open_for(command: str, url: str | None) -> None:
+    """Open the database as `command` needs it (the reading ones fall back to read-only)."""
+    try:
+        open_database(url)
+    except (DatabaseInUseError, DamagedDatabaseError) as exc:
+        if command not in READING_COMMANDS:
+            raise
+        log.warning("%s Reading it read-only.", exc)
+        open_database(url, read_only=True)
 
 
 def run_gui(args: argparse.Namespace) -> int:
@@ -137,4 +157,14 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"demo": cmd_demo, "import": cmd_import, "export": cmd_export, "backup": cmd_backup}
+def cmd_migrate_to(args: argparse.Namespace) -> int:
+    from shopcrm.db import transfer
+
+    counts = transfer.copy_database(connection.db.obj, args.url)
+    print(", ".join(f"{table}: {n}" for table, n in counts.items()))
+    print(f"copied to {connection.redact(args.url)}")
+    return 0
+
+
+COMMANDS = {"demo": cmd_demo, "import": cmd_import, "export": cmd_export, "backup": cmd_backup,
+            "migrate-to": cmd_migrate_to}

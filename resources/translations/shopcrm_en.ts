@@ -2,6 +2,32 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="en">
 <context>
+    <name>AuditDialog</name>
+    <message>
+        <source>Audit log</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>AuditModel</name>
+    <message>
+        <source>Details</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Who</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>CarePane</name>
     <message>
         <source>&amp;Done…</source>
@@ -63,11 +89,19 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Care messages (thanks, greetings, follow-ups)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Changed at another counter</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Changed at the other counter:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Consent to personal data</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -79,7 +113,15 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Given on {date}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Honorific in messages</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep their data</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -88,6 +130,14 @@
     </message>
     <message>
         <source>No purchases yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not given: silence is not consent.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Offers and marketing</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -321,6 +371,10 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <source>&amp;Audit log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>&amp;Back up now…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -397,11 +451,27 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>E&amp;xport this customer&apos;s data…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Erase &amp;personal data…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Erase the personal data of {name}? Name, phones, email, address, birthday, notes and what was said are removed for good; anonymous purchases stay in the reports. This cannot be undone.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Excel workbook (*.xlsx);;CSV (*.csv)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Export customers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export this customer&apos;s data</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -421,11 +491,19 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>JSON file (*.json)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Main</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Move {count} customer(s) to the trash? They can be restored from the trash until it is emptied.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Personal data erased.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -465,6 +543,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Written to {path}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>{count} customer(s) moved to the trash.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -474,6 +556,10 @@
     </message>
     <message>
         <source>{shown} of {total} customers shown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{title} (read-only)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -527,6 +613,10 @@
     <name>app</name>
     <message>
         <source>Change database…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open read-only</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -637,7 +727,35 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>The copy of the table {table} holds {found} rows where the shop has {expected}; nothing was written to {url}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The copy to {url} failed: {reason}. Nothing was written there.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database {path} is damaged ({reason}). ShopCRM has only read it, so nothing got worse: open it read-only to see and export your customers, and restore the newest backup, {newest}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database {path} is damaged ({reason}). ShopCRM has only read it, so nothing got worse: open it read-only to see and export your customers. No backup was found in {folder}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database {url} is not empty. A shop is copied only into an empty database, never merged into another or written over it; nothing was changed there.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>The import was cancelled: nothing was changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The table {table} could not be copied to {url}: {reason}. Nothing was written there.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There is no database at {path}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -645,7 +763,23 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>This database holds no ShopCRM shop; there is nothing to copy.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This database is already open in another ShopCRM window on this computer (or another computer through a shared folder). Several counters should share a PostgreSQL database instead; you can open this one read-only.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This database must be upgraded before ShopCRM can show it, and a read-only open cannot do that: open it normally.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>This database was made by a newer ShopCRM (schema {found}, this one knows {current}). Update ShopCRM to open it; nothing was changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This shop&apos;s database is at schema version {found}, and this ShopCRM copies version {current} only. Open it once with this ShopCRM to upgrade it, then copy it.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -654,6 +788,10 @@
     </message>
     <message>
         <source>Unknown kind of database address: {url}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown purpose of consent.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -2,6 +2,32 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="vi" sourcelanguage="en">
 <context>
+    <name>AuditDialog</name>
+    <message>
+        <source>Audit log</source>
+        <translation>Nhật ký thao tác</translation>
+    </message>
+</context>
+<context>
+    <name>AuditModel</name>
+    <message>
+        <source>Details</source>
+        <translation>Chi tiết</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>Việc gì</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>Lúc nào</translation>
+    </message>
+    <message>
+        <source>Who</source>
+        <translation>Ai</translation>
+    </message>
+</context>
+<context>
     <name>CarePane</name>
     <message>
         <source>&amp;Done…</source>
@@ -63,12 +89,20 @@
         <translation>Không kết nối được cơ sở dữ liệu ({reason}). Những thay đổi của bạn vẫn được giữ ở đây: khi kết nối trở lại, hãy bấm Lưu lần nữa.</translation>
     </message>
     <message>
+        <source>Care messages (thanks, greetings, follow-ups)</source>
+        <translation>Tin nhắn chăm sóc (cảm ơn, chúc mừng, hỏi thăm)</translation>
+    </message>
+    <message>
         <source>Changed at another counter</source>
         <translation>Đã được sửa ở quầy khác</translation>
     </message>
     <message>
         <source>Changed at the other counter:</source>
         <translation>Những gì quầy kia đã thay đổi:</translation>
+    </message>
+    <message>
+        <source>Consent to personal data</source>
+        <translation>Đồng ý về dữ liệu cá nhân</translation>
     </message>
     <message>
         <source>Contact</source>
@@ -79,8 +113,16 @@
         <translation>Nhập những thông tin đã biết; chỉ bắt buộc có họ tên.</translation>
     </message>
     <message>
+        <source>Given on {date}</source>
+        <translation>Đồng ý ngày {date}</translation>
+    </message>
+    <message>
         <source>Honorific in messages</source>
         <translation>Xưng hô trong tin nhắn</translation>
+    </message>
+    <message>
+        <source>Keep their data</source>
+        <translation>Lưu giữ thông tin của khách</translation>
     </message>
     <message>
         <source>New customer</source>
@@ -89,6 +131,14 @@
     <message>
         <source>No purchases yet.</source>
         <translation>Khách chưa mua lần nào.</translation>
+    </message>
+    <message>
+        <source>Not given: silence is not consent.</source>
+        <translation>Chưa đồng ý: im lặng không phải là đồng ý.</translation>
+    </message>
+    <message>
+        <source>Offers and marketing</source>
+        <translation>Ưu đãi và quảng cáo</translation>
     </message>
     <message>
         <source>Overwrite</source>
@@ -321,6 +371,10 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <source>&amp;Audit log</source>
+        <translation>&amp;Nhật ký thao tác</translation>
+    </message>
+    <message>
         <source>&amp;Back up now…</source>
         <translation>&amp;Sao lưu ngay…</translation>
     </message>
@@ -397,12 +451,28 @@
         <translation>Lịch chăm sóc: {overdue} việc quá hạn, {today} việc cần làm hôm nay.</translation>
     </message>
     <message>
+        <source>E&amp;xport this customer&apos;s data…</source>
+        <translation>Xuất dữ liệ&amp;u của khách này…</translation>
+    </message>
+    <message>
+        <source>Erase &amp;personal data…</source>
+        <translation>Xóa &amp;dữ liệu cá nhân…</translation>
+    </message>
+    <message>
+        <source>Erase the personal data of {name}? Name, phones, email, address, birthday, notes and what was said are removed for good; anonymous purchases stay in the reports. This cannot be undone.</source>
+        <translation>Xóa dữ liệu cá nhân của {name}? Tên, số điện thoại, email, địa chỉ, ngày sinh, ghi chú và nội dung trao đổi sẽ bị xóa vĩnh viễn; các giao dịch (không còn tên) vẫn được giữ trong báo cáo. Không thể hoàn tác.</translation>
+    </message>
+    <message>
         <source>Excel workbook (*.xlsx);;CSV (*.csv)</source>
         <translation>Tệp Excel (*.xlsx);;Tệp CSV (*.csv)</translation>
     </message>
     <message>
         <source>Export customers</source>
         <translation>Xuất danh sách khách hàng</translation>
+    </message>
+    <message>
+        <source>Export this customer&apos;s data</source>
+        <translation>Xuất dữ liệu của khách này</translation>
     </message>
     <message>
         <source>Exporting…</source>
@@ -421,12 +491,20 @@
         <translation>Đang nhập {name}…</translation>
     </message>
     <message>
+        <source>JSON file (*.json)</source>
+        <translation>Tệp JSON (*.json)</translation>
+    </message>
+    <message>
         <source>Main</source>
         <translation>Thanh công cụ chính</translation>
     </message>
     <message>
         <source>Move {count} customer(s) to the trash? They can be restored from the trash until it is emptied.</source>
         <translation>Chuyển {count} khách hàng vào thùng rác? Vẫn có thể khôi phục lại từ thùng rác cho đến khi thùng rác được dọn sạch.</translation>
+    </message>
+    <message>
+        <source>Personal data erased.</source>
+        <translation>Đã xóa dữ liệu cá nhân.</translation>
     </message>
     <message>
         <source>Reading {name}…</source>
@@ -465,6 +543,10 @@
         <translation>Bảng tính Excel, CSV (*.xlsx *.xlsm *.csv)</translation>
     </message>
     <message>
+        <source>Written to {path}</source>
+        <translation>Đã ghi vào {path}</translation>
+    </message>
+    <message>
         <source>{count} customer(s) moved to the trash.</source>
         <translation>Đã chuyển {count} khách hàng vào thùng rác.</translation>
     </message>
@@ -475,6 +557,10 @@
     <message>
         <source>{shown} of {total} customers shown</source>
         <translation>Đang hiển thị {shown} / {total} khách hàng</translation>
+    </message>
+    <message>
+        <source>{title} (read-only)</source>
+        <translation>{title} (chỉ xem)</translation>
     </message>
 </context>
 <context>
@@ -528,6 +614,10 @@
     <message>
         <source>Change database…</source>
         <translation>Đổi cơ sở dữ liệu…</translation>
+    </message>
+    <message>
+        <source>Open read-only</source>
+        <translation>Mở chỉ để xem</translation>
     </message>
     <message>
         <source>Quit</source>
@@ -637,16 +727,60 @@
         <translation>Mã {code} đã được dùng cho một khách hàng khác (có thể là khách hàng đang nằm trong thùng rác).</translation>
     </message>
     <message>
+        <source>The copy of the table {table} holds {found} rows where the shop has {expected}; nothing was written to {url}.</source>
+        <translation>Bản sao của bảng {table} có {found} dòng trong khi cửa hàng có {expected}; không có gì được ghi vào {url}.</translation>
+    </message>
+    <message>
+        <source>The copy to {url} failed: {reason}. Nothing was written there.</source>
+        <translation>Sao chép sang {url} không thành công: {reason}. Không có gì được ghi vào đó.</translation>
+    </message>
+    <message>
+        <source>The database {path} is damaged ({reason}). ShopCRM has only read it, so nothing got worse: open it read-only to see and export your customers, and restore the newest backup, {newest}.</source>
+        <translation>Tệp dữ liệu {path} bị hỏng ({reason}). ShopCRM mới chỉ đọc tệp này nên không làm hỏng thêm. Hãy mở ở chế độ chỉ xem để xem và xuất danh sách khách hàng, rồi khôi phục bản sao lưu mới nhất: {newest}.</translation>
+    </message>
+    <message>
+        <source>The database {path} is damaged ({reason}). ShopCRM has only read it, so nothing got worse: open it read-only to see and export your customers. No backup was found in {folder}.</source>
+        <translation>Tệp dữ liệu {path} bị hỏng ({reason}). ShopCRM mới chỉ đọc tệp này nên không làm hỏng thêm. Hãy mở ở chế độ chỉ xem để xem và xuất danh sách khách hàng. Không tìm thấy bản sao lưu nào trong {folder}.</translation>
+    </message>
+    <message>
+        <source>The database {url} is not empty. A shop is copied only into an empty database, never merged into another or written over it; nothing was changed there.</source>
+        <translation>Cơ sở dữ liệu {url} không trống. Dữ liệu cửa hàng chỉ được sao chép vào một cơ sở dữ liệu trống, không bao giờ gộp vào hay ghi đè lên cơ sở dữ liệu khác; không có gì ở đó bị thay đổi.</translation>
+    </message>
+    <message>
         <source>The import was cancelled: nothing was changed.</source>
         <translation>Đã hủy nhập dữ liệu: không có gì bị thay đổi.</translation>
+    </message>
+    <message>
+        <source>The table {table} could not be copied to {url}: {reason}. Nothing was written there.</source>
+        <translation>Không thể sao chép bảng {table} sang {url}: {reason}. Không có gì được ghi vào đó.</translation>
+    </message>
+    <message>
+        <source>There is no database at {path}.</source>
+        <translation>Không có tệp dữ liệu nào ở {path}.</translation>
     </message>
     <message>
         <source>This database has customer tables but no schema version; it was not made by ShopCRM and was left unchanged.</source>
         <translation>Cơ sở dữ liệu này có bảng khách hàng nhưng không ghi phiên bản cấu trúc dữ liệu; nó không do ShopCRM tạo ra nên được giữ nguyên, không thay đổi gì.</translation>
     </message>
     <message>
+        <source>This database holds no ShopCRM shop; there is nothing to copy.</source>
+        <translation>Cơ sở dữ liệu này không chứa dữ liệu cửa hàng ShopCRM nào; không có gì để sao chép.</translation>
+    </message>
+    <message>
+        <source>This database is already open in another ShopCRM window on this computer (or another computer through a shared folder). Several counters should share a PostgreSQL database instead; you can open this one read-only.</source>
+        <translation>Dữ liệu này đang được mở ở một cửa sổ ShopCRM khác trên máy này (hoặc trên máy khác qua thư mục dùng chung). Nếu nhiều quầy cùng làm việc, hãy dùng chung một cơ sở dữ liệu PostgreSQL; còn tệp này bạn có thể mở ở chế độ chỉ xem.</translation>
+    </message>
+    <message>
+        <source>This database must be upgraded before ShopCRM can show it, and a read-only open cannot do that: open it normally.</source>
+        <translation>Dữ liệu này cần được nâng cấp trước khi ShopCRM hiển thị được, mà chế độ chỉ xem thì không nâng cấp được: hãy mở theo cách bình thường.</translation>
+    </message>
+    <message>
         <source>This database was made by a newer ShopCRM (schema {found}, this one knows {current}). Update ShopCRM to open it; nothing was changed.</source>
         <translation>Dữ liệu này do một phiên bản ShopCRM mới hơn tạo ra (cấu trúc dữ liệu số {found}, phiên bản đang dùng chỉ đọc được đến số {current}). Vui lòng cập nhật ShopCRM để mở; dữ liệu chưa bị thay đổi gì.</translation>
+    </message>
+    <message>
+        <source>This shop&apos;s database is at schema version {found}, and this ShopCRM copies version {current} only. Open it once with this ShopCRM to upgrade it, then copy it.</source>
+        <translation>Cơ sở dữ liệu của cửa hàng này ở phiên bản cấu trúc {found}, còn ShopCRM này chỉ sao chép phiên bản {current}. Hãy mở nó một lần bằng ShopCRM này để nâng cấp, rồi sao chép.</translation>
     </message>
     <message>
         <source>Two columns are set to {field}: choose one.</source>
@@ -655,6 +789,10 @@
     <message>
         <source>Unknown kind of database address: {url}</source>
         <translation>Không nhận ra loại địa chỉ cơ sở dữ liệu: {url}</translation>
+    </message>
+    <message>
+        <source>Unknown purpose of consent.</source>
+        <translation>Mục đích đồng ý không hợp lệ.</translation>
     </message>
     <message>
         <source>Use one of: {choices}.</source>

@@ -33,8 +33,11 @@ def _rows(query) -> list[TaskRow]:
 
 
 def _base():
+    """Tasks of customers not in the trash; marketing ones only with marketing consent."""
+    from shopcrm.core.privacy import without_marketing_consent
+
     return (CareTask.select(*_FIELDS).join(Customer)
-            .where(Customer.deleted_at.is_null()))
+            .where(Customer.deleted_at.is_null() & ~without_marketing_consent()))
 
 
 def due_by(today: dt.date, limit: int = 1_000) -> list[TaskRow]:

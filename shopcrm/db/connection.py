@@ -3,23 +3,28 @@
 `sqlite:///path/to/shop.db` (the default, in the user data folder) or
 `postgresql://user:pass@host/dbname` for a shop with several counters.
 Everything else talks to the `db` proxy and never knows which one it is.
+
+An SQLite file is opened for writing by one ShopCRM process at a time (`WriterLock`),
+or read-only (`open_url(url, read_only=True)`) by any number of them.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import sqlite3
 from pathlib import Path
 from urllib.parse import urlparse
 
+import filelock
 import peewee
 import platformdirs
 from playhouse.db_url import connect as connect_url
 from playhouse.db_url import register_database
 from playhouse.shortcuts import ReconnectMixin
 
-from shopcrm.db.errors import QT_TRANSLATE_NOOP, DatabaseOpenError
+from shopcrm.db.errors import QT_TRANSLATE_NOOP, DatabaseInUseError, DatabaseOpenError
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +40,13 @@ SQLITE_PRAGMAS = {
     "synchronous": "full",
     "busy_timeout": BUSY_TIMEOUT_MS,
     "cache_size": -32_000,  # 32 MB
+}
+# A read-only open changes nothing: no switch to WAL, and SQLite refuses every write.
+READ_ONLY_PRAGMAS = {
+    "foreign_keys": 1,
+    "busy_timeout": BUSY_TIMEOUT_MS,
+    "cache_size": -32_000,
+    "query_only": 1,
 }
 
 
@@ -112,15 +124,24 @@ def _prepare_sqlite_file(path: Path) -> None:
         )
 
 
-def open_url(url: str) -> peewee.Database:
+class ReadOnlySqliteDatabase(peewee.SqliteDatabase):
+    """An SQLite file opened with mode=ro: shows and exports the data, can never change it."""
+
+
+def open_url(url: str, read_only: bool = False) -> peewee.Database:
     """A connected database object for `url`, without binding the app's proxy to it.
 
     Used as it is to test a connection or copy a shop; `connect()` binds it.
+    `read_only` (SQLite files only) opens an existing file without writing to it.
     """
     path = sqlite_path(url)
     kwargs: dict = {}
     scheme = urlparse(url).scheme
-    if scheme.startswith("sqlite"):
+    if read_only:
+        if path is None:
+            raise ValueError("read_only is for SQLite database files")
+        database = _read_only_sqlite(path)
+    elif scheme.startswith("sqlite"):
         if path is not None:
             _prepare_sqlite_file(path)
         # Writers take the write lock when they begin: a deferred transaction that reads
@@ -130,14 +151,15 @@ def open_url(url: str) -> peewee.Database:
                   "lock_type": "IMMEDIATE"}
     elif scheme.startswith("postgres") and "connect_timeout" not in url:
         kwargs = {"connect_timeout": CONNECT_TIMEOUT}
-    try:
-        database = connect_url(url, **kwargs)
-    except (RuntimeError, ValueError, peewee.ImproperlyConfigured) as exc:
-        raise DatabaseOpenError(
-            QT_TRANSLATE_NOOP("errors", "Cannot use the database address {url}: {reason}"),
-            url=redact(url),
-            reason=str(exc),
-        ) from exc
+    if not read_only:
+        try:
+            database = connect_url(url, **kwargs)
+        except (RuntimeError, ValueError, peewee.ImproperlyConfigured) as exc:
+            raise DatabaseOpenError(
+                QT_TRANSLATE_NOOP("errors", "Cannot use the database address {url}: {reason}"),
+                url=redact(url),
+                reason=str(exc),
+            ) from exc
     if database is None:
         raise DatabaseOpenError(
             QT_TRANSLATE_NOOP("errors", "Unknown kind of database address: {url}"), url=redact(url)
@@ -151,15 +173,31 @@ def open_url(url: str) -> peewee.Database:
             reason=str(exc).strip(),
         ) from exc
     if isinstance(database, peewee.SqliteDatabase):
-        log.info("SQLite %s at %s", sqlite3.sqlite_version, path or ":memory:")
+        log.info("SQLite %s at %s%s", sqlite3.sqlite_version, path or ":memory:",
+                 " (read-only)" if read_only else "")
     return database
 
 
-def connect(url: str) -> peewee.Database:
+def _read_only_sqlite(path: Path) -> ReadOnlySqliteDatabase:
+    """mode=ro through a file: URI (peewee hands uri=True on to sqlite3.connect)."""
+    if not path.is_file():
+        raise DatabaseOpenError(QT_TRANSLATE_NOOP("errors", "There is no database at {path}."),
+                                path=str(path))
+    uri = Path(path).absolute().as_uri() + "?mode=ro"
+    return ReadOnlySqliteDatabase(uri, uri=True, pragmas=READ_ONLY_PRAGMAS,
+                                  timeout=BUSY_TIMEOUT_MS / 1000)
+
+
+def connect(url: str, read_only: bool = False) -> peewee.Database:
     """Open the database at `url`, bind the app's `db` proxy to it and return it."""
-    database = open_url(url)
+    database = open_url(url, read_only=read_only)
     db.initialize(database)
     return database
+
+
+def is_read_only(database: peewee.Database | None = None) -> bool:
+    """Whether the app's database (or `database`) was opened read-only."""
+    return isinstance(database or db.obj, ReadOnlySqliteDatabase)
 
 
 def read_transaction():
@@ -170,8 +208,98 @@ def read_transaction():
 
 
 def close() -> None:
-    if db.obj is not None and not db.obj.is_closed():
-        db.obj.close()
+    """Close the app's database, and let go of its writer lock (a clean shutdown)."""
+    global _writer
+    try:
+        if db.obj is not None and not db.obj.is_closed():
+            db.obj.close()
+    finally:
+        writer, _writer = _writer, None
+        if writer is not None:
+            writer.release(clean=True)
+
+
+# -- one writer per SQLite file --------------------------------------------------------
+
+class WriterLock:
+    """`shop.db.lock`, locked by the one ShopCRM process that has `shop.db` open for writing.
+
+    Why: two processes writing one SQLite file in WAL mode is what SQLite supports, but
+    the SQLite in Python here is 3.40, older than the fix (3.51.3) for the WAL corruption
+    that two processes writing and checkpointing at the same moment can cause
+    (https://sqlite.org/howtocorrupt.html, section 8.1); over a shared network folder WAL
+    is not safe at all. Several counters share a PostgreSQL server instead.
+
+    The lock is the operating system's (flock on POSIX, msvcrt.locking on Windows, by
+    the filelock package): it goes with the process, so a crash or a power cut never
+    leaves the file locked. Beside it, `shop.db.open` exists while the file is open for
+    writing: found by the next start, it says the last session did not end cleanly.
+    """
+
+    def __init__(self, database: Path):
+        self.database = Path(database).absolute()
+        self.path = self.database.with_name(self.database.name + ".lock")
+        self.marker = self.database.with_name(self.database.name + ".open")
+        self._lock: filelock.BaseFileLock | None = None
+        self._held = False
+
+    def acquire(self) -> bool:
+        """Take the lock, or raise DatabaseInUseError; True if the last session crashed."""
+        self.database.parent.mkdir(parents=True, exist_ok=True)
+        lock = _file_lock(self.path)
+        try:
+            lock.acquire()
+        except filelock.Timeout:
+            raise DatabaseInUseError(QT_TRANSLATE_NOOP(
+                "errors", "This database is already open in another ShopCRM window on this "
+                "computer (or another computer through a shared folder). Several counters "
+                "should share a PostgreSQL database instead; you can open this one read-only."),
+                path=str(self.database)) from None
+        except (NotImplementedError, OSError) as exc:
+            if isinstance(exc, NotImplementedError) or exc.errno == errno.ENOSYS:
+                # A (network) file system without flock: better open unguarded than not at all.
+                log.warning("%s cannot be locked (%s): one ShopCRM at a time, please",
+                            self.database, exc)
+                lock = None
+            else:
+                raise DatabaseOpenError(
+                    QT_TRANSLATE_NOOP("errors", "Cannot open the database {url}: {reason}"),
+                    url=str(self.database), reason=exc.strerror or str(exc)) from exc
+        self._lock, self._held = lock, True
+        return self.marker.exists()
+
+    def mark_open(self) -> None:
+        """From now until release(clean=True), a crash leaves the marker behind."""
+        self.marker.touch()
+
+    def release(self, clean: bool = True) -> None:
+        """Let go; `clean` (the database was closed properly) removes the marker too."""
+        if not self._held:
+            return
+        try:
+            if clean:
+                self.marker.unlink(missing_ok=True)
+        finally:
+            lock, self._lock, self._held = self._lock, None, False
+            if lock is not None:
+                lock.release()
+
+
+def _file_lock(path: Path) -> filelock.BaseFileLock:
+    """A non-blocking lock usable from any thread (close() may run on another one)."""
+    try:  # filelock 4 would fall back to a plain lock file, which a crash leaves behind
+        return filelock.FileLock(path, timeout=0, thread_local=False, fallback_to_soft=False)
+    except TypeError:  # older filelock: no such fallback to turn off
+        return filelock.FileLock(path, timeout=0, thread_local=False)
+
+
+_writer: WriterLock | None = None
+
+
+def hold_writer(lock: WriterLock) -> None:
+    """Keep `lock` until close(): the app's database was opened for writing under it."""
+    global _writer
+    _writer = lock
 
 
 def redact(url: str) -> str:

@@ -27,6 +27,21 @@ class NewerSchemaError(KnownError):
     """The database was written by a newer ShopCRM; opening it could damage it."""
 
 
+class DamagedDatabaseError(KnownError):
+    """SQLite's quick_check found damage; nothing was written, it can be opened read-only.
+
+    `backup` is the newest backup file found (to offer restoring it), or None.
+    """
+
+    def __init__(self, message: str, backup=None, **params):
+        super().__init__(message, **params)
+        self.backup = backup
+
+
+class DatabaseInUseError(KnownError):
+    """Another ShopCRM process has this SQLite file open for writing (see connection.WriterLock)."""
+
+
 class ConflictError(KnownError):
     """Another counter saved the same record since we read it (optimistic locking)."""
 

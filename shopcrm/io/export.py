@@ -24,7 +24,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from shopcrm.core.errors import QT_TRANSLATE_NOOP, KnownError
-from shopcrm.db.connection import read_transaction
+from shopcrm.db.connection import is_read_only, read_transaction
 from shopcrm.db.models import AuditLog, Customer, CustomerTag, Tag
 
 PROGRESS_EVERY = 1000
@@ -123,7 +123,9 @@ def export_customers(
     except BaseException:
         _remove(temp)
         raise
-    AuditLog.create(user=user, action="export", details=f"{written} customers to {path.name}")
+    if not is_read_only():  # a damaged or busy database opened read-only can still export
+        AuditLog.create(user=user, action="export",
+                        details=f"{written} customers to {path.name}")
     return written
 
 

@@ -12,11 +12,15 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from shopcrm import APP_NAME, __version__
 from shopcrm.core.errors import KnownError
 from shopcrm.db import connection
+from shopcrm.db.errors import DamagedDatabaseError, DatabaseInUseError
 from shopcrm.db.session import open_database
 from shopcrm.ui import i18n
 from shopcrm.ui.database_dialog import DatabaseDialog, saved_url
 
 log = logging.getLogger(__name__)
+
+# Errors after which the file can still be opened read-only, to look and export.
+READ_ONLY_HELPS = (DamagedDatabaseError, DatabaseInUseError)
 
 
 def make_application(lang: str | None = None) -> QApplication:
@@ -38,7 +42,7 @@ def run(url: str | None, lang: str | None = None, demo: bool = False) -> int:
         connection.resolve_url(url or os.environ.get(connection.ENV_VAR) or saved_url()))
     if resolved is None:
         return 2
-    window = MainWindow(resolved, demo=demo)
+    window = MainWindow(resolved, demo=demo, read_only=connection.is_read_only())
     window.show()
     try:
         return app.exec()
@@ -49,29 +53,44 @@ def run(url: str | None, lang: str | None = None, demo: bool = False) -> int:
 def open_or_ask(url: str) -> str | None:
     """Open `url`; when that fails, say why and let the user retry, change it or quit.
 
-    Returns the address finally opened, or None when the user quit.
+    A damaged database, or one open in another ShopCRM, can also be opened read-only
+    (then `connection.is_read_only()`). Returns the address finally opened, or None when
+    the user quit.
     """
+    read_only = False
     while True:
         try:
-            open_database(url)
+            open_database(url, read_only=read_only)
             return url
         except KnownError as exc:
-            choice = ask_after_open_error(i18n.error_text(exc))
+            if isinstance(exc, READ_ONLY_HELPS):
+                choice = ask_after_open_error(i18n.error_text(exc), offer_read_only=True)
+            else:
+                choice = ask_after_open_error(i18n.error_text(exc))
+        read_only = choice == "read_only"
         if choice == "quit":
             return None
         if choice == "change":
             dialog = DatabaseDialog(url)
-            if dialog.exec() == DatabaseDialog.DialogCode.Accepted:
+            accepted = dialog.exec() == DatabaseDialog.DialogCode.Accepted
+            dialog.deleteLater()  # no parent: deleted by Qt, never after the application
+            if accepted:
                 url = connection.resolve_url(saved_url())
 
 
-def ask_after_open_error(text: str) -> str:
-    """'retry', 'change' (the database address) or 'quit'."""
+def ask_after_open_error(text: str, offer_read_only: bool = False) -> str:
+    """'retry', 'change' (the database address), 'read_only' (if offered) or 'quit'."""
     box = QMessageBox(QMessageBox.Icon.Critical, APP_NAME, text)
-    retry = box.addButton(QCoreApplication.translate("app", "Try again"),
-                          QMessageBox.ButtonRole.AcceptRole)
-    change = box.addButton(QCoreApplication.translate("app", "Change database…"),
-                           QMessageBox.ButtonRole.ActionRole)
+    choices = {}
+    if offer_read_only:
+        read_only = box.addButton(QCoreApplication.translate("app", "Open read-only"),
+                                  QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(read_only)
+        choices[read_only] = "read_only"
+    choices[box.addButton(QCoreApplication.translate("app", "Try again"),
+                          QMessageBox.ButtonRole.AcceptRole)] = "retry"
+    choices[box.addButton(QCoreApplication.translate("app", "Change database…"),
+                          QMessageBox.ButtonRole.ActionRole)] = "change"
     box.addButton(QCoreApplication.translate("app", "Quit"), QMessageBox.ButtonRole.RejectRole)
     box.exec()
-    return {retry: "retry", change: "change"}.get(box.clickedButton(), "quit")
+    return choices.get(box.clickedButton(), "quit")

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QMessageBox, QPlainTextEdit, QPushButton, QScrollArea, QStackedWidget, QVBoxLayout, QWidget,
 )
 
-from shopcrm.core import customers, history, phones
+from shopcrm.core import customers, history, phones, privacy
 from shopcrm.core.errors import ConflictError, KnownError
 from shopcrm.db.connection import CONNECTION_ERRORS
 from shopcrm.db.models import Customer
@@ -97,6 +97,7 @@ class CustomerForm(QWidget):
             ("referred_by", self.tr("Referred by (code)"), self._line(self.tr("e.g. KH000012"))),
             ("notes", field_label("notes"), self._notes()),
         ])
+        self._consent_section()
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -142,6 +143,44 @@ class CustomerForm(QWidget):
             self._cells[field] = cell
             if field != "roles":
                 self.inputs[field] = widget
+
+    def _consent_section(self) -> None:
+        """Consent per purpose (Law 91/2025/QH15); recorded at once, with its date, on a click."""
+        heading = QLabel(self.tr("Consent to personal data"))
+        heading.setStyleSheet("font-weight: 600; margin-top: 8px;")
+        self._form.addRow(heading)
+        self.consents: dict[str, QCheckBox] = {}
+        self._consents_editable = True
+        texts = {"keep_data": self.tr("Keep their data"),
+                 "care_messages": self.tr("Care messages (thanks, greetings, follow-ups)"),
+                 "marketing": self.tr("Offers and marketing")}
+        for purpose, text in texts.items():
+            check = QCheckBox(text)
+            check.toggled.connect(lambda given, purpose=purpose: self._consent_changed(purpose,
+                                                                                      given))
+            self._form.addRow("", check)
+            self.consents[purpose] = check
+
+    def _show_consents(self) -> None:
+        given = privacy.active_consents(self._customer.id) if self._customer else {}
+        for purpose, check in self.consents.items():
+            check.blockSignals(True)
+            check.setChecked(purpose in given)
+            check.blockSignals(False)
+            check.setEnabled(self._customer is not None and self._consents_editable)
+            consent = given.get(purpose)
+            check.setToolTip(self.tr("Given on {date}").format(date=i18n.date_text(
+                consent.given_at)) if consent else self.tr("Not given: silence is not consent."))
+
+    def set_consents_editable(self, editable: bool) -> None:
+        """Off for a read-only database: a click would record a consent."""
+        self._consents_editable = editable
+        self._show_consents()
+
+    def _consent_changed(self, purpose: str, given: bool) -> None:
+        if self._customer is not None:
+            privacy.set_consent(self._customer.id, purpose, given, channel="store")
+            self._show_consents()
 
     def _line(self, placeholder: str = "") -> QLineEdit:
         edit = QLineEdit()
@@ -215,12 +254,14 @@ class CustomerForm(QWidget):
         self._creating = False
         self._fill(customers.as_values(self._customer))
         self._show_header()
+        self._show_consents()
 
     def new_customer(self) -> None:
         """An empty form; Save creates the customer."""
         self._customer, self._creating = None, True
         self._fill({"kind": "individual", "gender": "unknown", "relation": "external",
                     "role_buyer": True})
+        self._show_consents()
         self.title.setText(self.tr("New customer"))
         self.figures.setText(self.tr("Fill in what you know; only the name is required."))
         self._set_dirty(True)

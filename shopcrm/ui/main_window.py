@@ -8,13 +8,16 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QTextDocument
 from PySide6.QtPrintSupport import QPrintPreviewDialog, QPrinter
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter
+from PySide6.QtWidgets import (
+    QFileDialog, QLabel, QLineEdit, QMainWindow, QMessageBox, QPlainTextEdit, QSplitter,
+)
 
-from shopcrm.core import care, customers, listing
+from shopcrm.core import care, customers, listing, privacy
 from shopcrm.core.errors import KnownError
 from shopcrm.db.connection import CONNECTION_ERRORS
 from shopcrm.io.summary import customer_summary_html
 from shopcrm.ui import i18n, jobs
+from shopcrm.ui.audit_dialog import AuditDialog
 from shopcrm.ui.care_pane import CarePane
 from shopcrm.ui.customer_form import CustomerForm
 from shopcrm.ui.customer_list import CustomerList
@@ -26,13 +29,18 @@ from shopcrm.ui.settings_dialog import SettingsDialog
 
 # How often the window looks for changes made at other counters.
 SYNC_SECONDS = 20
+# What a read-only window turns off: everything that writes to the database.
+EDITING_ACTIONS = ("new", "save", "delete", "import", "settings", "erase")
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, url: str, demo: bool = False):
+    def __init__(self, url: str, demo: bool = False, read_only: bool = False):
         super().__init__()
         self.url = url
-        self.setWindowTitle(self.tr("ShopCRM — demo data") if demo else self.tr("ShopCRM"))
+        self.read_only = read_only  # the database was opened read-only (see ui.app)
+        title = self.tr("ShopCRM — demo data") if demo else self.tr("ShopCRM")
+        self.setWindowTitle(self.tr("{title} (read-only)").format(title=title) if read_only
+                            else title)
         self.list = CustomerList()
         self.form = CustomerForm()
         self.care = CarePane()
@@ -48,6 +56,8 @@ class MainWindow(QMainWindow):
         self._shown_id: int | None = None
 
         self._make_actions()
+        if read_only:
+            self._make_read_only()
         self.list.current_changed.connect(self._current_changed)
         self.list.reloaded.connect(self._update_counts)
         self.form.saved.connect(self._saved)
@@ -79,6 +89,10 @@ class MainWindow(QMainWindow):
             ("settings", self.tr("Se&ttings…"), QKeySequence("Ctrl+,"), self.open_settings),
             ("database", self.tr("&Database…"), QKeySequence(), self.open_database_settings),
             ("quit", self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.close),
+            ("export_personal", self.tr("E&xport this customer's data…"), QKeySequence(),
+             self.export_personal_data),
+            ("erase", self.tr("Erase &personal data…"), QKeySequence(), self.erase_personal_data),
+            ("audit", self.tr("&Audit log"), QKeySequence(), self.open_audit_log),
             ("find", self.tr("&Find customer"), QKeySequence.StandardKey.Find, self.focus_search),
             ("refresh", self.tr("&Refresh"), QKeySequence.StandardKey.Refresh, self.refresh),
         ]
@@ -95,8 +109,9 @@ class MainWindow(QMainWindow):
     def _make_menus(self) -> None:
         menus = [
             (self.tr("&File"), ["import", "export", None, "print", None, "backup", None, "quit"]),
-            (self.tr("&Customer"), ["new", "save", "delete", None, "find", "refresh"]),
-            (self.tr("&Tools"), ["settings", "database"]),
+            (self.tr("&Customer"), ["new", "save", "delete", None, "export_personal", "erase",
+                                    None, "find", "refresh"]),
+            (self.tr("&Tools"), ["settings", "database", "audit"]),
         ]
         for title, names in menus:
             menu = self.menuBar().addMenu(title)
@@ -107,6 +122,21 @@ class MainWindow(QMainWindow):
         for name in ("new", "delete", None, "import", "export", "print", None, "backup",
                      "settings"):
             toolbar.addSeparator() if name is None else toolbar.addAction(self.actions[name])
+
+    def _make_read_only(self) -> None:
+        """Show and export only: no action, button or field that would write is usable."""
+        for name in EDITING_ACTIONS:
+            self.actions[name].setEnabled(False)
+        for widget in self.form.inputs.values():
+            if isinstance(widget, (QLineEdit, QPlainTextEdit)):
+                widget.setReadOnly(True)  # still selectable and copyable
+            else:
+                widget.setEnabled(False)
+        for button in (self.form.save_button, self.form.revert_button):
+            button.setEnabled(False)  # the form never gets dirty, so they stay off
+        self.form.set_consents_editable(False)
+        for button in (self.care.done_button, self.care.skip_button):
+            button.hide()  # the care pane enables them on selection
 
     # -- selection and editing -------------------------------------------------
     def _current_changed(self, customer_id: int | None) -> None:
@@ -122,8 +152,9 @@ class MainWindow(QMainWindow):
 
     def _show(self, customer_id: int | None) -> None:
         self._shown_id = customer_id
-        for name in ("delete", "print"):
-            self.actions[name].setEnabled(customer_id is not None)
+        for name in ("delete", "print", "export_personal", "erase"):
+            self.actions[name].setEnabled(customer_id is not None
+                                          and not (self.read_only and name in EDITING_ACTIONS))
         if customer_id is None:
             self.form.clear()
             self.care.show_customer(None)
@@ -336,6 +367,35 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> None:
         SettingsDialog(self.url, self).exec()
+
+    def export_personal_data(self) -> None:
+        """An access request: everything about the shown customer, in one file."""
+        from shopcrm.io.personal_data import export_personal_data
+
+        customer = customers.get(self._shown_id)
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Export this customer's data"),
+            str(Path.home() / f"{customer.code}.json"), self.tr("JSON file (*.json)"))
+        if path:
+            export_personal_data(customer.id, Path(path))
+            self.statusBar().showMessage(self.tr("Written to {path}").format(path=path), 8000)
+
+    def erase_personal_data(self) -> None:
+        """An erasure request: anonymise the shown customer; purchases stay for the totals."""
+        customer = customers.get(self._shown_id)
+        if not self.confirm(self.tr(
+                "Erase the personal data of {name}? Name, phones, email, address, birthday, "
+                "notes and what was said are removed for good; anonymous purchases stay in "
+                "the reports. This cannot be undone.").format(name=customer.name)):
+            return
+        privacy.erase_personal_data(customer.id)
+        self.list.model.forget(customer.id)
+        self.form.load(customer.id)
+        self.refresh()
+        self.statusBar().showMessage(self.tr("Personal data erased."), 8000)
+
+    def open_audit_log(self) -> None:
+        AuditDialog(self).exec()
 
     def open_database_settings(self) -> None:
         DatabaseDialog(self.url, self).exec()

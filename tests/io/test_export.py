@@ -173,8 +173,9 @@ def test_cancel_leaves_no_file(shop, suffix, system_temp):
         export.export_customers(path, cancel=lambda: True)
     assert isinstance(raised.value, KnownError)
     assert str(raised.value) == "Export cancelled; no file was written."
+    # Beside the database: its WAL files, and the writer lock and open marker (db.connection).
     assert sorted(p.name for p in shop.iterdir()) == [
-        "shop.db", "shop.db-shm", "shop.db-wal", "system-temp"]
+        "shop.db", "shop.db-shm", "shop.db-wal", "shop.db.lock", "shop.db.open", "system-temp"]
     assert list(system_temp.iterdir()) == []
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox
 
@@ -17,3 +19,11 @@ def no_modal_dialogs(monkeypatch):
                         (QFileDialog, "getOpenFileName"), (QFileDialog, "getSaveFileName"),
                         (QInputDialog, "getText")):
         monkeypatch.setattr(owner, name, _unexpected)
+
+
+@pytest.fixture(autouse=True)
+def collect_widgets():
+    """Free widgets kept alive by reference cycles (a signal connected to a bound method)
+    while the QApplication still exists: freed after it, at exit, they crash Python."""
+    yield
+    gc.collect()

@@ -317,3 +317,31 @@ def test_sync_does_nothing_when_nothing_changed(window, monkeypatch):
     window.refresh()
     monkeypatch.setattr(window.list, "reload", lambda **kw: pytest.fail("reloaded for nothing"))
     window.sync()
+
+
+def test_consent_erasure_access_export_and_audit_from_the_window(window, qtbot, monkeypatch,
+                                                                 tmp_path):
+    import json
+
+    from shopcrm.core import privacy
+    from shopcrm.ui.audit_dialog import AuditModel
+
+    ha = customers.create({"name": "Nguyễn Thị Hà", "phone": "0912345678"})
+    window.refresh()
+    window.list.select_row(0)
+    window.form.consents["marketing"].click()
+    assert set(privacy.active_consents(ha.id)) == {"marketing"}
+    assert "Given on" in window.form.consents["marketing"].toolTip()
+
+    target = tmp_path / "ha.json"
+    monkeypatch.setattr("shopcrm.ui.main_window.QFileDialog.getSaveFileName",
+                        lambda *a, **k: (str(target), ""))
+    window.actions["export_personal"].trigger()
+    assert json.loads(target.read_text(encoding="utf-8"))["customer"]["phone"] == "0912345678"
+
+    monkeypatch.setattr(window, "confirm", lambda text: "cannot be undone" in text)
+    window.actions["erase"].trigger()
+    assert Customer.get().phone is None and Customer.get().name == ha.code
+    assert window.form.title.text().startswith(ha.code)
+    actions = [row[2] for row in AuditModel().rows]
+    assert actions[:3] == ["erase", "export_personal_data", "consent"]
