@@ -369,6 +369,29 @@
     </message>
 </context>
 <context>
+    <name>LockDialog</name>
+    <message>
+        <source>Enter the app password to continue.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ShopCRM is locked</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Wrong password. Try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>&amp;Audit log</source>
@@ -404,6 +427,10 @@
     </message>
     <message>
         <source>&amp;Import spreadsheet…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Lock now</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -566,7 +593,15 @@
 <context>
     <name>SettingsDialog</name>
     <message>
+        <source> min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>A new language applies the next time ShopCRM starts.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>App password (asked at start)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -578,6 +613,26 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Leave empty for no password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Leave empty to keep it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lock when idle for</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove the app password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Repeat the password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Settings</source>
         <translation type="unfinished"></translation>
     </message>
@@ -586,7 +641,15 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>The two passwords are not the same.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>e.g. Tiệm may Hà Linh</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>never</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -668,6 +731,10 @@
     </message>
     <message>
         <source>A customer needs a name.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A password needs at least {count} characters.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1179,6 +1246,14 @@
 </context>
 <context>
     <name>settings</name>
+    <message>
+        <source>App password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lock after minutes idle</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <source>Shop name</source>
         <translation type="unfinished"></translation>

@@ -369,6 +369,29 @@
     </message>
 </context>
 <context>
+    <name>LockDialog</name>
+    <message>
+        <source>Enter the app password to continue.</source>
+        <translation>Nhập mật khẩu ứng dụng để tiếp tục.</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Thoát</translation>
+    </message>
+    <message>
+        <source>ShopCRM is locked</source>
+        <translation>ShopCRM đang khóa</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>Mở khóa</translation>
+    </message>
+    <message>
+        <source>Wrong password. Try again.</source>
+        <translation>Sai mật khẩu. Vui lòng thử lại.</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>&amp;Audit log</source>
@@ -405,6 +428,10 @@
     <message>
         <source>&amp;Import spreadsheet…</source>
         <translation>&amp;Nhập từ Excel…</translation>
+    </message>
+    <message>
+        <source>&amp;Lock now</source>
+        <translation>&amp;Khóa ngay</translation>
     </message>
     <message>
         <source>&amp;New customer</source>
@@ -566,8 +593,16 @@
 <context>
     <name>SettingsDialog</name>
     <message>
+        <source> min</source>
+        <translation> phút</translation>
+    </message>
+    <message>
         <source>A new language applies the next time ShopCRM starts.</source>
         <translation>Ngôn ngữ mới sẽ được áp dụng từ lần mở ShopCRM tiếp theo.</translation>
+    </message>
+    <message>
+        <source>App password (asked at start)</source>
+        <translation>Mật khẩu ứng dụng (hỏi khi mở)</translation>
     </message>
     <message>
         <source>Database</source>
@@ -578,6 +613,26 @@
         <translation>Ngôn ngữ</translation>
     </message>
     <message>
+        <source>Leave empty for no password</source>
+        <translation>Để trống nếu không dùng mật khẩu</translation>
+    </message>
+    <message>
+        <source>Leave empty to keep it</source>
+        <translation>Để trống để giữ mật khẩu hiện tại</translation>
+    </message>
+    <message>
+        <source>Lock when idle for</source>
+        <translation>Tự khóa khi không dùng trong</translation>
+    </message>
+    <message>
+        <source>Remove the app password</source>
+        <translation>Bỏ mật khẩu ứng dụng</translation>
+    </message>
+    <message>
+        <source>Repeat the password</source>
+        <translation>Nhập lại mật khẩu</translation>
+    </message>
+    <message>
         <source>Settings</source>
         <translation>Cài đặt</translation>
     </message>
@@ -586,8 +641,16 @@
         <translation>Tên cửa hàng (dùng trong tin nhắn và bản in)</translation>
     </message>
     <message>
+        <source>The two passwords are not the same.</source>
+        <translation>Hai mật khẩu không giống nhau.</translation>
+    </message>
+    <message>
         <source>e.g. Tiệm may Hà Linh</source>
         <translation>VD: Tiệm may Hà Linh</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>không bao giờ</translation>
     </message>
 </context>
 <context>
@@ -669,6 +732,10 @@
     <message>
         <source>A customer needs a name.</source>
         <translation>Vui lòng nhập tên khách hàng.</translation>
+    </message>
+    <message>
+        <source>A password needs at least {count} characters.</source>
+        <translation>Mật khẩu cần có ít nhất {count} ký tự.</translation>
     </message>
     <message>
         <source>A task can only be done or skipped.</source>
@@ -1179,6 +1246,14 @@
 </context>
 <context>
     <name>settings</name>
+    <message>
+        <source>App password</source>
+        <translation>Mật khẩu ứng dụng</translation>
+    </message>
+    <message>
+        <source>Lock after minutes idle</source>
+        <translation>Tự khóa sau số phút không dùng</translation>
+    </message>
     <message>
         <source>Shop name</source>
         <translation>Tên cửa hàng</translation>

@@ -20,6 +20,9 @@ class Declared(NamedTuple):
 
 SETTINGS: dict[str, Declared] = {
     "shop_name": Declared("", QT_TRANSLATE_NOOP("settings", "Shop name")),
+    # {"n", "r", "p", "dklen", "salt", "hash"} of core.security; None: no password.
+    "app_password": Declared(None, QT_TRANSLATE_NOOP("settings", "App password")),
+    "lock_after_minutes": Declared(10, QT_TRANSLATE_NOOP("settings", "Lock after minutes idle")),
 }
 
 

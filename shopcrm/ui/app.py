@@ -43,6 +43,9 @@ def run(url: str | None, lang: str | None = None, demo: bool = False) -> int:
     if resolved is None:
         return 2
     window = MainWindow(resolved, demo=demo, read_only=connection.is_read_only())
+    if not window.lock(at_start=True):
+        connection.close()
+        return 0
     window.show()
     try:
         return app.exec()

@@ -12,7 +12,8 @@ from PySide6.QtWidgets import (
     QFileDialog, QLabel, QLineEdit, QMainWindow, QMessageBox, QPlainTextEdit, QSplitter,
 )
 
-from shopcrm.core import care, customers, listing, privacy
+from shopcrm.core import care, customers, listing, privacy, security
+from shopcrm.core import settings as shop_settings
 from shopcrm.core.errors import KnownError
 from shopcrm.db.connection import CONNECTION_ERRORS
 from shopcrm.io.summary import customer_summary_html
@@ -22,6 +23,7 @@ from shopcrm.ui.care_pane import CarePane
 from shopcrm.ui.customer_form import CustomerForm
 from shopcrm.ui.customer_list import CustomerList
 from shopcrm.ui.database_dialog import DatabaseDialog
+from shopcrm.ui.lock import IdleWatcher, LockDialog
 from shopcrm.ui.import_dialog import ImportConfirmDialog, save_rejects
 from shopcrm.ui.labels import label
 from shopcrm.ui.settings_dialog import SettingsDialog
@@ -74,6 +76,7 @@ class MainWindow(QMainWindow):
         self.sync_timer = QTimer(self, interval=SYNC_SECONDS * 1000)
         self.sync_timer.timeout.connect(self.sync)
         self.sync_timer.start()
+        self._watch_idle()
 
     # -- actions -------------------------------------------------------------
     def _make_actions(self) -> None:
@@ -93,6 +96,7 @@ class MainWindow(QMainWindow):
              self.export_personal_data),
             ("erase", self.tr("Erase &personal data…"), QKeySequence(), self.erase_personal_data),
             ("audit", self.tr("&Audit log"), QKeySequence(), self.open_audit_log),
+            ("lock", self.tr("&Lock now"), QKeySequence("Ctrl+L"), lambda: self.lock()),
             ("find", self.tr("&Find customer"), QKeySequence.StandardKey.Find, self.focus_search),
             ("refresh", self.tr("&Refresh"), QKeySequence.StandardKey.Refresh, self.refresh),
         ]
@@ -111,7 +115,7 @@ class MainWindow(QMainWindow):
             (self.tr("&File"), ["import", "export", None, "print", None, "backup", None, "quit"]),
             (self.tr("&Customer"), ["new", "save", "delete", None, "export_personal", "erase",
                                     None, "find", "refresh"]),
-            (self.tr("&Tools"), ["settings", "database", "audit"]),
+            (self.tr("&Tools"), ["settings", "database", "audit", None, "lock"]),
         ]
         for title, names in menus:
             menu = self.menuBar().addMenu(title)
@@ -393,6 +397,25 @@ class MainWindow(QMainWindow):
         self.form.load(customer.id)
         self.refresh()
         self.statusBar().showMessage(self.tr("Personal data erased."), 8000)
+
+    def lock(self, at_start: bool = False) -> bool:
+        """Hide the customers behind the app password until it is given.
+
+        At start the user may quit instead (False); later, unsaved edits wait behind the
+        lock, so it only opens with the password.
+        """
+        if not security.has_password():
+            return True
+        self.centralWidget().hide()
+        while not LockDialog.ask(self, allow_quit=at_start):
+            if at_start:
+                return False
+        self.centralWidget().show()
+        return True
+
+    def _watch_idle(self) -> None:
+        self.idle_watcher = IdleWatcher(shop_settings.get("lock_after_minutes"), self)
+        self.idle_watcher.idle.connect(lambda: self.lock())
 
     def open_audit_log(self) -> None:
         AuditDialog(self).exec()
