@@ -16,6 +16,7 @@ from peewee import fn
 from shopcrm.core import dates, names, phones
 from shopcrm.core.errors import QT_TRANSLATE_NOOP, ConflictError, KnownError, ValidationError
 from shopcrm.core.text import blank_to_none, fold, multiline, nfc
+from shopcrm.db import auto_backup, backup
 from shopcrm.db.connection import db
 from shopcrm.db.models import (
     AREA_CHOICES, GENDER_CHOICES, INCOME_CHOICES, KIND_CHOICES, ORG_TYPE_CHOICES,
@@ -69,11 +70,21 @@ def clean(raw: dict) -> dict:
             errors[field] = exc
     if "name" in raw and not values.get("name") and "name" not in errors:
         errors["name"] = ValidationError(QT_TRANSLATE_NOOP("errors", "A customer needs a name."))
+    for field, value in values.items():
+        if field not in errors and isinstance(value, str) and len(value) > _max_length(field):
+            errors[field] = ValidationError(
+                QT_TRANSLATE_NOOP("errors", "This is too long: at most {limit} characters."),
+                limit=_max_length(field))
     if errors:
         raise FormErrors(errors)
     if values.get("kind", "organisation") != "organisation":  # only when the kind is given
         values.update({field: None for field in ORGANISATION_ONLY if field in values})
     return values
+
+
+def _max_length(field: str) -> int:
+    """The column's limit (PostgreSQL enforces it; SQLite would silently store more)."""
+    return getattr(Customer._meta.fields[field], "max_length", None) or 100_000
 
 
 def _clean_field(field: str, value):
@@ -136,7 +147,9 @@ def _clean_referrer(value) -> int | None:
     if value in (None, ""):
         return None
     query = Customer.select(Customer.id).where(Customer.deleted_at.is_null())
-    if isinstance(value, int):
+    if isinstance(value, bool) or (isinstance(value, int) and not 0 < value < 2**63):
+        found = None  # not an id any database can hold
+    elif isinstance(value, int):
         found = query.where(Customer.id == value).scalar()
     else:
         found = query.where(Customer.code == nfc(value).upper()).scalar()
@@ -244,6 +257,25 @@ def restore(ids: Iterable[int], user: str | None = None) -> int:
                                  version=Customer.version + 1)
                  .where(Customer.id.in_(ids) & Customer.deleted_at.is_null(False)).execute())
         AuditLog.create(user=user, action="restore", details=f"{count} customers: {ids[:50]}")
+    return count
+
+
+def purge_trash(user: str | None = None, backup_folder=None) -> int:
+    """Empty the trash for good: its customers and everything of theirs (purchases, tasks…,
+    by the foreign keys' ON DELETE CASCADE), in one transaction; returns how many.
+
+    The confirmed, separate action DESIGN.md asks for. An SQLite database is backed up
+    first ("before-purge", into `backup_folder`, default backup_dir()), so even this
+    can be undone by a restore; on PostgreSQL the server's backups do that.
+    """
+    trashed = Customer.select(Customer.id).where(Customer.deleted_at.is_null(False))
+    if not trashed.exists():
+        return 0
+    auto_backup.take_backup(backup_folder or backup.backup_dir(), "before-purge")
+    with db.atomic():
+        ids = [cid for (cid,) in trashed.tuples()]
+        count = Customer.delete().where(Customer.deleted_at.is_null(False)).execute()
+        AuditLog.create(user=user, action="purge", details=f"{count} customers: {ids[:50]}")
     return count
 
 

@@ -56,13 +56,13 @@ def _letters(word: str) -> list[tuple[str, int]]:
             out[-1] = (_WITH_MARK.get((base, _LETTER_MARKS[ch]), base), tone)
         elif ch in _TONES and out:
             out[-1] = (out[-1][0], _TONES[ch])
-        elif ch in ALPHABET or ch.isdigit():
+        elif ch in ALPHABET or ch.isdecimal():  # not isdigit: "²" is a digit int() refuses
             out.append((ch, 0))
     return out
 
 
 def _code(letter: str) -> str:
-    if letter.isdigit():
+    if letter.isdecimal():
         return str(10 + int(letter))
     return str(20 + ALPHABET.index(letter))
 

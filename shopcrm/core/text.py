@@ -11,6 +11,9 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+# Control characters (NUL breaks PostgreSQL, others garble lists and printouts) and the
+# bidirectional overrides that can disguise a name; tab and newline are kept in notes.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _D_MAP = str.maketrans({"đ": "d", "Đ": "d"})
 
 
@@ -18,7 +21,8 @@ def nfc(text: str | None) -> str:
     """Text as stored: NFC (files from macOS or Windows-1258 arrive decomposed), trimmed."""
     if not text:
         return ""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", str(text))).strip()
+    clean = _CONTROLS.sub("", unicodedata.normalize("NFC", str(text)))
+    return _SPACES.sub(" ", clean).strip()
 
 
 def fold(text: str | None) -> str:
@@ -34,7 +38,8 @@ def multiline(text: str | None) -> str | None:
     """Notes as stored: NFC, line breaks kept, trailing spaces and blank ends trimmed."""
     if not text:
         return None
-    lines = unicodedata.normalize("NFC", str(text)).replace("\r\n", "\n").split("\n")
+    text = unicodedata.normalize("NFC", str(text)).replace("\r\n", "\n").replace("\r", "\n")
+    lines = _CONTROLS.sub("", text).split("\n")
     value = "\n".join(line.rstrip() for line in lines).strip("\n")
     return value or None
 

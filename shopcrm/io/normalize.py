@@ -165,6 +165,9 @@ def parse_date_cell(value) -> dt.date | None:
 
 
 def _from_number(value: float) -> dt.date:
+    if not -1e15 < value < 1e15:  # float() of a 400-digit cell would overflow
+        raise ValidationError(QT_TRANSLATE_NOOP("errors", "{text} is not a date: write it as dd/mm/yyyy."),
+                              text=str(value)[:20])
     if float(value).is_integer() and 19000101 <= value <= 21001231:  # 19901225 typed as yyyymmdd
         return dates.parse_date(f"{int(value) // 10000}-{int(value) // 100 % 100}-{int(value) % 100}")
     if not _SERIAL_RANGE[0] <= value < _SERIAL_RANGE[1]:
@@ -194,22 +197,35 @@ def split_phones(text: str | None) -> list[str]:
     return [text]
 
 
+# 10^15 ₫ is far beyond any purchase; bigger numbers are typing or file errors.
+MAX_MONEY_DIGITS = 15
+MAX_MONEY = 10 ** MAX_MONEY_DIGITS
+
+
 def parse_money(value) -> int | None:
     """VND from "1.250.000 đ", "1,250,000", "1250000₫", "1.250.000 VNĐ" or a number."""
     if is_blank(value):
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not abs(value) < MAX_MONEY:  # also false for nan; an int of any size compares
+            raise _not_money(value)
         return round(value)
     text = _CURRENCY.sub("", fold(str(value)).replace("\u00a0", " ")).replace(" ", "")
     sign, text = (-1, text[1:]) if text.startswith("-") else (1, text)
+    if len(re.sub(r"\D", "", text)) > MAX_MONEY_DIGITS:  # a bigger number is not a price
+        raise _not_money(value)
     if re.fullmatch(r"\d+", text):
         return sign * int(text)
     match = re.fullmatch(r"(\d{1,3}(?:([.,])\d{3})+|\d+)(?:([.,])(\d{1,2}))?", text)
     if match and match.group(2) != match.group(3):  # thousands and decimal separators differ
         whole = int(re.sub(r"[.,]", "", match.group(1)))
         return sign * (whole + (round(float("0." + match.group(4))) if match.group(4) else 0))
-    raise ValidationError(QT_TRANSLATE_NOOP("errors", "\"{value}\" is not an amount of money in đồng."),
-                          value=str(value))
+    raise _not_money(value)
+
+
+def _not_money(value) -> ValidationError:
+    return ValidationError(QT_TRANSLATE_NOOP("errors", "\"{value}\" is not an amount of money in đồng."),
+                           value=str(value)[:40])
 
 
 def split_tags(value) -> list[str]:
