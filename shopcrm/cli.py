@@ -58,7 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     backup = commands.add_parser("backup", help="copy the SQLite database to a backup file")
     backup.add_argument("file", type=Path, nargs="?",
-                        help="target file (default: the backups folder)")
+                        help="target file (default: the backups folder, rotated)")
+
+    restore = commands.add_parser(
+        "restore", help="replace the SQLite database by a backup (the data as it is now is "
+                        "backed up first); refused while ShopCRM has the database open")
+    restore.add_argument("file", type=Path, help="the backup file")
 
     migrate_to = commands.add_parser(
         "migrate-to", help="copy this shop's database to another, empty database "
@@ -75,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if command == "gui":
             return run_gui(args)
+        if command == "restore":  # the database may be damaged: it is not opened first
+            return cmd_restore(args)
         open_for(command, args.db)
         return COMMANDS[command](args)
     except KnownError as exc:
@@ -87,12 +94,23 @@ def main(argv: list[str] | None = None) -> int:
 def open_for(command: str, url: str | None) -> None:
     """Open the database as `command` needs it (the reading ones fall back to read-only)."""
     try:
-        open_database(url)
+        open_database(url, backup_folder=backup_folder())
     except (DatabaseInUseError, DamagedDatabaseError) as exc:
         if command not in READING_COMMANDS:
             raise
         log.warning("%s Reading it read-only.", exc)
         open_database(url, read_only=True)
+
+
+def backup_folder() -> Path:
+    """The backups folder chosen in the window on this computer (ui.backup_settings)."""
+    try:
+        from shopcrm.ui import backup_settings  # QtCore only
+    except ImportError:  # no Qt: the default folder
+        from shopcrm.db.backup import backup_dir
+
+        return backup_dir()
+    return backup_settings.folder()
 
 
 def run_gui(args: argparse.Namespace) -> int:
@@ -127,7 +145,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     from shopcrm.io import importer
 
     plan = importer.plan_import(args.file, sheet=args.sheet)
-    result = importer.run_import(plan, duplicate_policy=args.duplicates)
+    result = importer.run_import(plan, duplicate_policy=args.duplicates,
+                                 backup_folder=backup_folder())
     print(f"created {result.created}, updated {result.updated}, "
           f"skipped {result.skipped}, rejected {result.rejected}")
     for row in result.rejected_rows[:20]:
@@ -150,10 +169,24 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    from shopcrm.db import backup
+    from shopcrm.db import auto_backup, backup
 
+    if args.file is None and connection.is_sqlite():
+        print(auto_backup.take_backup(backup_folder(), "manual"))  # named, rotated
+        return 0
     target = args.file or backup.backup_dir() / backup.default_backup_name(datetime.now())
-    print(backup.backup_to(target))
+    print(backup.backup_to(target))  # on PostgreSQL: says the server does it
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from shopcrm.db import restore
+
+    path = restore.database_file(connection.resolve_url(args.db))
+    before = restore.restore(args.file, path, backup_folder())
+    print(f"restored {args.file} into {path}")
+    if before is not None:
+        print(f"the data as it was before is kept in {before}")
     return 0
 
 
@@ -167,4 +200,4 @@ def cmd_migrate_to(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"demo": cmd_demo, "import": cmd_import, "export": cmd_export, "backup": cmd_backup,
-            "migrate-to": cmd_migrate_to}
+            "restore": cmd_restore, "migrate-to": cmd_migrate_to}

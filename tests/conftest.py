@@ -22,6 +22,22 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.gui)
 
 
+@pytest.fixture(autouse=True)
+def _isolated_user_data(tmp_path_factory):
+    """The user data folder (and so the default backups folder, where imports, upgrades
+    and the window back up) is a fresh temporary one in every test, and in the processes
+    a test starts (XDG_DATA_HOME: Linux). A MonkeyPatch of its own: a test's
+    monkeypatch.undo() must not send the window's exit backup to the real folder."""
+    from shopcrm.db import backup
+
+    folder = tmp_path_factory.mktemp("user-data")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(folder))
+        patch.setattr(connection, "data_dir", lambda: folder / "ShopCRM")
+        patch.setattr(backup, "data_dir", lambda: folder / "ShopCRM")
+        yield
+
+
 PG_ENV = "SHOPCRM_TEST_PG"
 PG_SKIP = (f"PostgreSQL case skipped: no server configured (set {PG_ENV}; "
            "`eval \"$(tools/pg_test_server.sh start)\"` starts one)")

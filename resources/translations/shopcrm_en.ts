@@ -28,6 +28,52 @@
     </message>
 </context>
 <context>
+    <name>BackupKeeper</name>
+    <message>
+        <source>Backing up before closing…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Backing up…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Backup failed: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last backup: {when}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No backup yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The backup at closing failed: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>BackupsModel</name>
+    <message>
+        <source>Customers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>CarePane</name>
     <message>
         <source>&amp;Done…</source>
@@ -450,6 +496,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>&amp;Restore from backup…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>&amp;Save customer</source>
         <translation type="unfinished"></translation>
     </message>
@@ -570,6 +620,18 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>The backup {name} was restored.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The data as it was before is kept in {path}: restore it to undo this.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Wait until the work in progress has finished, then restore.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Written to {path}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -587,6 +649,46 @@
     </message>
     <message>
         <source>{title} (read-only)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RestoreDialog</name>
+    <message>
+        <source>&amp;Choose folder…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Open folder…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Restore…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Backups folder: {folder}
+Last backup: {when}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose the backups folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Replace all the data with the backup of {when}? Whatever was changed since then is replaced too; it is backed up first, so you can restore it again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Restore from backup</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ShopCRM backs up by itself before imports, upgrades and emptying the trash, every half hour while you work, and when you close it. Restoring replaces all the data with the backup&apos;s; the data as it is now is backed up first, so a restore can be undone.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>none yet</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -750,7 +852,15 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Cannot keep a copy of the current database ({reason}), so nothing was restored.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Cannot open the database {url}: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot restore the backup: {reason}. Nothing was changed.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -774,11 +884,15 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>No column holds the customers&apos; names: choose which column is the name.</source>
+        <source>No column holds the customers&apos; names in {name} (its columns: {headers}): choose which column is the name.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>No customer has the code {code}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only a database file (SQLite) is restored from a backup file; a shared PostgreSQL database is restored on its server (pg_restore).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -787,6 +901,10 @@
     </message>
     <message>
         <source>The backup copy is damaged ({reason}); no file was replaced.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The backup {path} is damaged ({reason}) and cannot be restored. Nothing was changed; choose another backup.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -810,6 +928,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>The database {path} is open in another ShopCRM window. Close it there, then restore the backup; nothing was changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>The database {url} is not empty. A shop is copied only into an empty database, never merged into another or written over it; nothing was changed there.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -823,6 +945,10 @@
     </message>
     <message>
         <source>There is no database at {path}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There is no file {path}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -843,6 +969,10 @@
     </message>
     <message>
         <source>This database was made by a newer ShopCRM (schema {found}, this one knows {current}). Update ShopCRM to open it; nothing was changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This is too long: at most {limit} characters.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -878,6 +1008,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>{name} is an old Excel 97-2003 file: open it in Excel and save it as .xlsx.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>{name} is empty: there are no customers to import.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -898,11 +1032,27 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>{name}: a quotation mark on line {line} is never closed, so all the lines after it read as one cell. Add the closing quotation mark, then import again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name}: line {line} is not valid UTF-8 text; save the file again as CSV UTF-8.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>{path} is not a ShopCRM backup.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>{path} is not a ShopCRM backup. Nothing was changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>{path} is not a ShopCRM database.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{path} is the database itself, not a backup of it.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

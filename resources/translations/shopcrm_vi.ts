@@ -28,6 +28,52 @@
     </message>
 </context>
 <context>
+    <name>BackupKeeper</name>
+    <message>
+        <source>Backing up before closing…</source>
+        <translation>Đang sao lưu trước khi đóng…</translation>
+    </message>
+    <message>
+        <source>Backing up…</source>
+        <translation>Đang sao lưu…</translation>
+    </message>
+    <message>
+        <source>Backup failed: {reason}</source>
+        <translation>Sao lưu không thành công: {reason}</translation>
+    </message>
+    <message>
+        <source>Last backup: {when}</source>
+        <translation>Sao lưu gần nhất: {when}</translation>
+    </message>
+    <message>
+        <source>No backup yet</source>
+        <translation>Chưa có bản sao lưu</translation>
+    </message>
+    <message>
+        <source>The backup at closing failed: {reason}</source>
+        <translation>Không sao lưu được khi đóng chương trình: {reason}</translation>
+    </message>
+</context>
+<context>
+    <name>BackupsModel</name>
+    <message>
+        <source>Customers</source>
+        <translation>Khách hàng</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Ngày giờ</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Tệp</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Dung lượng</translation>
+    </message>
+</context>
+<context>
     <name>CarePane</name>
     <message>
         <source>&amp;Done…</source>
@@ -450,6 +496,10 @@
         <translation>Làm &amp;mới</translation>
     </message>
     <message>
+        <source>&amp;Restore from backup…</source>
+        <translation>Khôi &amp;phục từ bản sao lưu…</translation>
+    </message>
+    <message>
         <source>&amp;Save customer</source>
         <translation>&amp;Lưu khách hàng</translation>
     </message>
@@ -570,6 +620,18 @@
         <translation>Bảng tính Excel, CSV (*.xlsx *.xlsm *.csv)</translation>
     </message>
     <message>
+        <source>The backup {name} was restored.</source>
+        <translation>Đã khôi phục dữ liệu từ bản sao lưu {name}.</translation>
+    </message>
+    <message>
+        <source>The data as it was before is kept in {path}: restore it to undo this.</source>
+        <translation>Dữ liệu trước khi khôi phục được giữ trong {path}: khôi phục tệp đó nếu muốn quay lại như cũ.</translation>
+    </message>
+    <message>
+        <source>Wait until the work in progress has finished, then restore.</source>
+        <translation>Hãy đợi công việc đang chạy xong rồi mới khôi phục.</translation>
+    </message>
+    <message>
         <source>Written to {path}</source>
         <translation>Đã ghi vào {path}</translation>
     </message>
@@ -588,6 +650,47 @@
     <message>
         <source>{title} (read-only)</source>
         <translation>{title} (chỉ xem)</translation>
+    </message>
+</context>
+<context>
+    <name>RestoreDialog</name>
+    <message>
+        <source>&amp;Choose folder…</source>
+        <translation>&amp;Chọn thư mục…</translation>
+    </message>
+    <message>
+        <source>&amp;Open folder…</source>
+        <translation>&amp;Mở thư mục…</translation>
+    </message>
+    <message>
+        <source>&amp;Restore…</source>
+        <translation>&amp;Khôi phục…</translation>
+    </message>
+    <message>
+        <source>Backups folder: {folder}
+Last backup: {when}</source>
+        <translation>Thư mục sao lưu: {folder}
+Sao lưu gần nhất: {when}</translation>
+    </message>
+    <message>
+        <source>Choose the backups folder</source>
+        <translation>Chọn thư mục lưu bản sao lưu</translation>
+    </message>
+    <message>
+        <source>Replace all the data with the backup of {when}? Whatever was changed since then is replaced too; it is backed up first, so you can restore it again.</source>
+        <translation>Thay toàn bộ dữ liệu bằng bản sao lưu lúc {when}? Những gì đã thay đổi từ lúc đó cũng bị thay thế; dữ liệu hiện tại sẽ được sao lưu trước nên bạn vẫn có thể khôi phục lại.</translation>
+    </message>
+    <message>
+        <source>Restore from backup</source>
+        <translation>Khôi phục từ bản sao lưu</translation>
+    </message>
+    <message>
+        <source>ShopCRM backs up by itself before imports, upgrades and emptying the trash, every half hour while you work, and when you close it. Restoring replaces all the data with the backup&apos;s; the data as it is now is backed up first, so a restore can be undone.</source>
+        <translation>ShopCRM tự sao lưu trước khi nhập dữ liệu, nâng cấp và dọn thùng rác, cứ nửa giờ một lần khi bạn đang làm việc, và khi bạn đóng chương trình. Khôi phục sẽ thay toàn bộ dữ liệu bằng dữ liệu trong bản sao lưu; dữ liệu hiện tại được sao lưu trước, nên việc khôi phục có thể hoàn tác.</translation>
+    </message>
+    <message>
+        <source>none yet</source>
+        <translation>chưa có</translation>
     </message>
 </context>
 <context>
@@ -750,8 +853,16 @@
         <translation>Không xuất được ra {name}: vui lòng chọn tên tệp có đuôi .xlsx hoặc .csv.</translation>
     </message>
     <message>
+        <source>Cannot keep a copy of the current database ({reason}), so nothing was restored.</source>
+        <translation>Không giữ được bản sao của dữ liệu hiện tại ({reason}), nên chưa khôi phục gì cả.</translation>
+    </message>
+    <message>
         <source>Cannot open the database {url}: {reason}</source>
         <translation>Không mở được cơ sở dữ liệu {url}: {reason}</translation>
+    </message>
+    <message>
+        <source>Cannot restore the backup: {reason}. Nothing was changed.</source>
+        <translation>Không khôi phục được bản sao lưu: {reason}. Dữ liệu chưa bị thay đổi.</translation>
     </message>
     <message>
         <source>Cannot use the database address {url}: {reason}</source>
@@ -774,12 +885,16 @@
         <translation>Đã hủy xuất dữ liệu; không có tệp nào được ghi.</translation>
     </message>
     <message>
-        <source>No column holds the customers&apos; names: choose which column is the name.</source>
-        <translation>Không có cột nào chứa tên khách hàng: vui lòng chọn cột nào là cột tên.</translation>
+        <source>No column holds the customers&apos; names in {name} (its columns: {headers}): choose which column is the name.</source>
+        <translation>Không có cột nào trong {name} chứa tên khách hàng (các cột hiện có: {headers}): vui lòng chọn cột nào là cột tên.</translation>
     </message>
     <message>
         <source>No customer has the code {code}.</source>
         <translation>Không có khách hàng nào có mã {code}.</translation>
+    </message>
+    <message>
+        <source>Only a database file (SQLite) is restored from a backup file; a shared PostgreSQL database is restored on its server (pg_restore).</source>
+        <translation>Chỉ có thể khôi phục tệp dữ liệu (SQLite) từ tệp sao lưu; cơ sở dữ liệu PostgreSQL dùng chung được khôi phục ngay trên máy chủ (bằng pg_restore).</translation>
     </message>
     <message>
         <source>Some fields need correcting.</source>
@@ -788,6 +903,10 @@
     <message>
         <source>The backup copy is damaged ({reason}); no file was replaced.</source>
         <translation>Bản sao lưu bị lỗi ({reason}); chưa có tệp nào bị thay thế.</translation>
+    </message>
+    <message>
+        <source>The backup {path} is damaged ({reason}) and cannot be restored. Nothing was changed; choose another backup.</source>
+        <translation>Bản sao lưu {path} bị hỏng ({reason}) nên không khôi phục được. Dữ liệu chưa bị thay đổi; hãy chọn bản sao lưu khác.</translation>
     </message>
     <message>
         <source>The code {code} is already used by another customer (perhaps one in the trash).</source>
@@ -810,6 +929,10 @@
         <translation>Tệp dữ liệu {path} bị hỏng ({reason}). ShopCRM mới chỉ đọc tệp này nên không làm hỏng thêm. Hãy mở ở chế độ chỉ xem để xem và xuất danh sách khách hàng. Không tìm thấy bản sao lưu nào trong {folder}.</translation>
     </message>
     <message>
+        <source>The database {path} is open in another ShopCRM window. Close it there, then restore the backup; nothing was changed.</source>
+        <translation>Dữ liệu {path} đang được mở ở một cửa sổ ShopCRM khác. Hãy đóng cửa sổ đó rồi khôi phục bản sao lưu; dữ liệu chưa bị thay đổi.</translation>
+    </message>
+    <message>
         <source>The database {url} is not empty. A shop is copied only into an empty database, never merged into another or written over it; nothing was changed there.</source>
         <translation>Cơ sở dữ liệu {url} không trống. Dữ liệu cửa hàng chỉ được sao chép vào một cơ sở dữ liệu trống, không bao giờ gộp vào hay ghi đè lên cơ sở dữ liệu khác; không có gì ở đó bị thay đổi.</translation>
     </message>
@@ -824,6 +947,10 @@
     <message>
         <source>There is no database at {path}.</source>
         <translation>Không có tệp dữ liệu nào ở {path}.</translation>
+    </message>
+    <message>
+        <source>There is no file {path}.</source>
+        <translation>Không có tệp {path}.</translation>
     </message>
     <message>
         <source>This database has customer tables but no schema version; it was not made by ShopCRM and was left unchanged.</source>
@@ -844,6 +971,10 @@
     <message>
         <source>This database was made by a newer ShopCRM (schema {found}, this one knows {current}). Update ShopCRM to open it; nothing was changed.</source>
         <translation>Dữ liệu này do một phiên bản ShopCRM mới hơn tạo ra (cấu trúc dữ liệu số {found}, phiên bản đang dùng chỉ đọc được đến số {current}). Vui lòng cập nhật ShopCRM để mở; dữ liệu chưa bị thay đổi gì.</translation>
+    </message>
+    <message>
+        <source>This is too long: at most {limit} characters.</source>
+        <translation>Nội dung này quá dài: tối đa {limit} ký tự.</translation>
     </message>
     <message>
         <source>This shop&apos;s database is at schema version {found}, and this ShopCRM copies version {current} only. Open it once with this ShopCRM to upgrade it, then copy it.</source>
@@ -878,6 +1009,10 @@
         <translation>{name} không có trang tính nào tên {sheet}; các trang tính trong tệp: {sheets}.</translation>
     </message>
     <message>
+        <source>{name} is an old Excel 97-2003 file: open it in Excel and save it as .xlsx.</source>
+        <translation>{name} là tệp Excel 97-2003 cũ: vui lòng mở tệp bằng Excel và lưu lại dưới dạng .xlsx.</translation>
+    </message>
+    <message>
         <source>{name} is empty: there are no customers to import.</source>
         <translation>{name} đang trống: không có khách hàng nào để nhập.</translation>
     </message>
@@ -898,12 +1033,28 @@
         <translation>Thông tin của {name} vừa được sửa ở quầy khác trong lúc bạn đang sửa. Chọn Tải lại để xem thay đổi đó, hoặc Ghi đè để lưu thay đổi của bạn.</translation>
     </message>
     <message>
+        <source>{name}: a quotation mark on line {line} is never closed, so all the lines after it read as one cell. Add the closing quotation mark, then import again.</source>
+        <translation>{name}: dấu ngoặc kép ở dòng {line} không được đóng lại, nên mọi dòng sau đó bị đọc thành một ô. Vui lòng thêm dấu ngoặc kép đóng, rồi nhập lại.</translation>
+    </message>
+    <message>
+        <source>{name}: line {line} is not valid UTF-8 text; save the file again as CSV UTF-8.</source>
+        <translation>{name}: dòng {line} không phải là văn bản UTF-8 hợp lệ; vui lòng lưu lại tệp dưới dạng CSV UTF-8.</translation>
+    </message>
+    <message>
         <source>{path} is not a ShopCRM backup.</source>
         <translation>{path} không phải là bản sao lưu của ShopCRM.</translation>
     </message>
     <message>
+        <source>{path} is not a ShopCRM backup. Nothing was changed.</source>
+        <translation>{path} không phải là bản sao lưu của ShopCRM. Dữ liệu chưa bị thay đổi.</translation>
+    </message>
+    <message>
         <source>{path} is not a ShopCRM database.</source>
         <translation>{path} không phải là tệp dữ liệu của ShopCRM.</translation>
+    </message>
+    <message>
+        <source>{path} is the database itself, not a backup of it.</source>
+        <translation>{path} chính là tệp dữ liệu đang dùng, không phải bản sao lưu.</translation>
     </message>
     <message>
         <source>{phone} is not a phone number: it contains letters. Write only digits, with spaces, dots or dashes if you like.</source>

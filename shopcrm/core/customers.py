@@ -1,8 +1,9 @@
 """Customers: validating what the form or an import gives, and storing it safely.
 
 `clean()` turns raw input into stored values or a FormErrors naming each bad
-field; `create()`, `update()`, `trash()` and `restore()` write. `update()`
-refuses to overwrite a change another counter saved meanwhile (version column).
+field; `create()`, `update()`, `trash()`, `restore()` and `purge_trash()` write.
+`update()` refuses to overwrite a change another counter saved meanwhile (version
+column).
 """
 
 from __future__ import annotations

@@ -11,9 +11,11 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
-# Control characters (NUL breaks PostgreSQL, others garble lists and printouts) and the
-# bidirectional overrides that can disguise a name; tab and newline are kept in notes.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Control characters (NUL breaks PostgreSQL, others garble lists and printouts), the
+# bidirectional overrides that can disguise a name and U+FEFF (a byte order mark left
+# inside the text when files are joined: invisible, but "\ufeffAn" != "An" in searches
+# and duplicate checks); tab and newline are kept in notes.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
 _D_MAP = str.maketrans({"đ": "d", "Đ": "d"})
 
 
@@ -21,7 +23,8 @@ def nfc(text: str | None) -> str:
     """Text as stored: NFC (files from macOS or Windows-1258 arrive decomposed), trimmed."""
     if not text:
         return ""
-    clean = _CONTROLS.sub("", unicodedata.normalize("NFC", str(text)))
+    # Removed before normalising: "a\ufeff\u0301" must compose to "á" once the BOM is gone.
+    clean = unicodedata.normalize("NFC", _CONTROLS.sub("", str(text)))
     return _SPACES.sub(" ", clean).strip()
 
 
@@ -38,8 +41,8 @@ def multiline(text: str | None) -> str | None:
     """Notes as stored: NFC, line breaks kept, trailing spaces and blank ends trimmed."""
     if not text:
         return None
-    text = unicodedata.normalize("NFC", str(text)).replace("\r\n", "\n").replace("\r", "\n")
-    lines = _CONTROLS.sub("", text).split("\n")
+    text = str(text).replace("\r\n", "\n").replace("\r", "\n")
+    lines = unicodedata.normalize("NFC", _CONTROLS.sub("", text)).split("\n")
     value = "\n".join(line.rstrip() for line in lines).strip("\n")
     return value or None
 

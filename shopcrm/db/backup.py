@@ -3,7 +3,9 @@
 `backup_to()` copies with SQLite's online backup API into a temporary file beside
 the target, checks the copy, and only then renames it into place: a failed or
 interrupted backup never leaves a half file under the target name and never
-replaces a good older backup. Rotation and restore live elsewhere.
+replaces a good older backup. `backup_file()` does the same from a file the app's
+database is not bound to. Rotation, automatic backups and restore live in
+backup_policy, auto_backup and restore.
 """
 
 from __future__ import annotations
@@ -58,7 +60,25 @@ def backup_to(target: Path | str, progress: Callable[[int, int], None] | None = 
     source = database.connection()
     if source.in_transaction:  # the copy would hold changes that are not saved yet
         raise RuntimeError("backup_to() called inside a transaction")
-    target = Path(target).absolute()
+    return _copy(source, Path(target), progress)
+
+
+def backup_file(source: Path | str, target: Path | str,
+                progress: Callable[[int, int], None] | None = None) -> Path:
+    """Copy the SQLite file `source` to `target` like backup_to(), through a connection
+    of its own: for a file the app's database is not bound to (yet), e.g. before an
+    upgrade or a restore. Its WAL, if any, is read as well."""
+    try:
+        with closing(_open_read_only(source)) as conn:
+            return _copy(conn, Path(target), progress)
+    except sqlite3.DatabaseError as exc:  # cannot read it: not a database, or damaged
+        raise _not_a_backup(source) from exc
+
+
+def _copy(source: sqlite3.Connection, target: Path,
+          progress: Callable[[int, int], None] | None) -> Path:
+    """The online backup of `source` into a temporary file, verified, renamed to `target`."""
+    target = target.absolute()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)

@@ -302,6 +302,11 @@ def hold_writer(lock: WriterLock) -> None:
     _writer = lock
 
 
+def held_writer() -> WriterLock | None:
+    """The writer lock this process holds for the app's database, if any."""
+    return _writer
+
+
 def redact(url: str) -> str:
     """The URL without its password, fit for messages and logs."""
     parsed = urlparse(url)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import peewee
 
-from shopcrm.db import connection, migrations
+from shopcrm.db import auto_backup, connection, migrations
 from shopcrm.db.backup import backup_dir
 from shopcrm.db.errors import QT_TRANSLATE_NOOP, DamagedDatabaseError, DatabaseOpenError
 from shopcrm.db.models import SchemaVersion
@@ -44,12 +44,14 @@ QUICK_CHECK_ALWAYS_BELOW = 32 * 1024 * 1024
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
-def open_database(url: str | None = None, read_only: bool = False) -> peewee.Database:
+def open_database(url: str | None = None, read_only: bool = False,
+                  backup_folder: Path | None = None) -> peewee.Database:
     """Connect to `url` (or $SHOPCRM_DB, or the default file) with the schema up to date.
 
     `read_only` (SQLite files only) opens an existing file without any check or write,
     after a DamagedDatabaseError or DatabaseInUseError. The database opened before, if
-    any, is closed first: the app has one.
+    any, is closed first: the app has one. Before an upgrade an SQLite file is backed up
+    into `backup_folder` (default: backup_dir()), which the damage message names too.
     """
     url = connection.resolve_url(url)
     connection.close()
@@ -62,13 +64,13 @@ def open_database(url: str | None = None, read_only: bool = False) -> peewee.Dat
         if writer is not None:
             crashed = writer.acquire()
             if quick_check_due(path, crashed):
-                check_file(path)
+                check_file(path, backup_folder)
         database = connection.connect(url)
         if writer is not None:
             writer.mark_open()
             connection.hold_writer(writer)  # connection.close() lets go of it from now on
             writer = None
-        migrations.migrate(database)
+        migrations.migrate(database, before_upgrade=before_upgrade(path, backup_folder))
     except BaseException:
         connection.close()
         if writer is not None:  # failed before connecting: the marker stays as it was
@@ -86,7 +88,20 @@ def quick_check_due(path: Path, crashed: bool) -> bool:
     return size > 0 and (crashed or size < QUICK_CHECK_ALWAYS_BELOW)
 
 
-def check_file(path: Path) -> None:
+def before_upgrade(path: Path | None, folder: Path | None = None):
+    """The migration runner's hook: a verified "before-upgrade" backup of the SQLite file
+    `path` (read through a connection of its own), or None for PostgreSQL."""
+    if path is None:
+        return None
+
+    def back_up(found: int, current: int) -> None:
+        log.info("backing up %s before upgrading it from schema %s to %s", path, found, current)
+        auto_backup.take_file_backup(path, folder or backup_dir(), "before-upgrade")
+
+    return back_up
+
+
+def check_file(path: Path, backup_folder: Path | None = None) -> None:
     """Run `PRAGMA quick_check` through a read-only connection; DamagedDatabaseError unless ok."""
     with open(path, "rb") as fh:
         if fh.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
@@ -103,27 +118,28 @@ def check_file(path: Path) -> None:
     log.info("quick_check of %s: %s (%.2f s)", path, result[:200],
              time.perf_counter() - started)
     if result != "ok":
-        raise _damaged(path, result)
+        raise _damaged(path, result, backup_folder or backup_dir())
 
 
-def _damaged(path: Path, result: str) -> DamagedDatabaseError:
-    newest = newest_backup()
+def _damaged(path: Path, result: str, folder: Path) -> DamagedDatabaseError:
+    newest = newest_backup(folder)
     params = {"path": str(path), "reason": result[:200]}
     if newest is None:
         return DamagedDatabaseError(QT_TRANSLATE_NOOP(
             "errors", "The database {path} is damaged ({reason}). ShopCRM has only read it, "
             "so nothing got worse: open it read-only to see and export your customers. No "
-            "backup was found in {folder}."), folder=str(backup_dir()), **params)
+            "backup was found in {folder}."), folder=str(folder), **params)
     return DamagedDatabaseError(QT_TRANSLATE_NOOP(
         "errors", "The database {path} is damaged ({reason}). ShopCRM has only read it, so "
         "nothing got worse: open it read-only to see and export your customers, and restore "
         "the newest backup, {newest}."), backup=newest, newest=str(newest), **params)
 
 
-def newest_backup() -> Path | None:
-    """The most recent file in the backups folder, or None."""
+def newest_backup(folder: Path | None = None) -> Path | None:
+    """The most recent file in the backups folder (default: backup_dir()), or None."""
     try:
-        files = [(p.stat().st_mtime, p) for p in backup_dir().glob("*.db") if p.is_file()]
+        files = [(p.stat().st_mtime, p) for p in (folder or backup_dir()).glob("*.db")
+                 if p.is_file()]
     except OSError:
         return None
     return max(files)[1] if files else None

@@ -230,7 +230,7 @@ def _write_xlsx(path: Path, rows: Iterator[list], header: tuple[str, ...], langu
         for row in rows:
             for i, value in enumerate(row):
                 if isinstance(value, str):
-                    row[i] = _xlsx_text(sheet, value)
+                    row[i] = xlsx_text(sheet, value)
                 elif value is not None and i in date_cells:
                     date_cells[i].value = value
                     row[i] = date_cells[i]
@@ -252,8 +252,13 @@ def _discard(workbook: Workbook, path: Path) -> None:
         pass
 
 
-def _xlsx_text(sheet, value: str):
-    """The text as openpyxl would store it, unless it would become a formula or an error."""
+def xlsx_text(sheet, value: str):
+    """The text for a cell of write-only `sheet`, never a formula nor an error value.
+
+    What openpyxl would store, without the control characters Excel refuses; a text
+    starting with "=" or equal to an error code ("#N/A") becomes an explicit string cell.
+    Shared with importer.write_rejects, which writes back cells of the user's own file.
+    """
     if ILLEGAL_CHARACTERS_RE.search(value):  # control characters Excel refuses
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
     if value.startswith("=") or value in ERROR_CODES:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Callable
 
 import peewee
@@ -22,7 +23,7 @@ import peewee
 from shopcrm.core import customers
 from shopcrm.core.errors import QT_TRANSLATE_NOOP, ConflictError, ValidationError
 from shopcrm.core.text import fold
-from shopcrm.db import bulk
+from shopcrm.db import auto_backup, backup, bulk
 from shopcrm.db.connection import db
 from shopcrm.db.models import AuditLog, Customer, CustomerTag, ImportBatch, Tag, utcnow
 from shopcrm.io import mapping as mapping_module
@@ -36,8 +37,11 @@ UPDATE_BATCH = 1_000
 
 
 def write(plan: ImportPlan, policy: str, progress: Progress | None = None,
-          cancel: Callable[[], bool] | None = None, user: str | None = None) -> ImportResult:
-    """Write the plan's valid rows in one transaction (see importer.run_import)."""
+          cancel: Callable[[], bool] | None = None, user: str | None = None,
+          backup_folder: Path | None = None) -> ImportResult:
+    """Back up (SQLite), then write the plan's valid rows in one transaction (see
+    importer.run_import)."""
+    auto_backup.take_backup(backup_folder or backup.backup_dir(), "before-import")
     with db.atomic():
         return _Run(plan, policy, progress, cancel).execute(user)
 

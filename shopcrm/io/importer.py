@@ -26,6 +26,8 @@ from shopcrm.io.readers import Table, read_table
 
 POLICIES = ("skip", "update", "create")
 NAME_FIELDS = ("name", "first_name", "middle_name", "last_name", "company")
+LISTED_HEADERS = 10  # at most this many headers in a message, each at most HEADER_CHARS long
+HEADER_CHARS = 40
 
 Progress = Callable[[int, int], None]
 
@@ -99,13 +101,13 @@ def plan_import(path: Path, sheet: str | None = None,
 def plan_table(table: Table, path: Path, mapping: dict[int, str] | None = None) -> ImportPlan:
     """Validate an already read table; the wizard calls this again when the user re-maps."""
     mapping = mapping_module.auto_map(table.headers) if mapping is None else dict(mapping)
-    _check_mapping(mapping, table.headers)
+    _check_mapping(mapping, table.headers, table.file_name or Path(path).name)
     rows = [_plan_row(cells, number, mapping, table.headers)
             for cells, number in zip(table.rows, table.row_numbers)]
     return ImportPlan(path=Path(path), table=table, mapping=mapping, rows=rows)
 
 
-def _check_mapping(mapping: dict[int, str], headers: list[str]) -> None:
+def _check_mapping(mapping: dict[int, str], headers: list[str], file_name: str) -> None:
     for index, name in mapping.items():
         if not 0 <= index < len(headers) or name not in mapping_module.TARGET_FIELDS:
             raise ValueError(f"bad mapping entry {index}: {name!r}")
@@ -117,7 +119,18 @@ def _check_mapping(mapping: dict[int, str], headers: list[str]) -> None:
                 field=name)
     if not set(fields) & set(NAME_FIELDS):
         raise KnownError(QT_TRANSLATE_NOOP(
-            "errors", "No column holds the customers' names: choose which column is the name."))
+            "errors", "No column holds the customers' names in {name} (its columns: {headers}): "
+                      "choose which column is the name."),
+            name=file_name, headers=_header_list(headers))
+
+
+def _header_list(headers: list[str]) -> str:
+    """The non-empty headers as "A, B, C", shortened for a message."""
+    shown = [header if len(header) <= HEADER_CHARS else header[:HEADER_CHARS - 1] + "…"
+             for header in headers if header]
+    if len(shown) > LISTED_HEADERS:
+        shown = [*shown[:LISTED_HEADERS], "…"]
+    return ", ".join(shown)
 
 
 def _plan_row(cells: list, number: int, mapping: dict[int, str], headers: list[str]) -> PlannedRow:
@@ -141,8 +154,11 @@ def _plan_row(cells: list, number: int, mapping: dict[int, str], headers: list[s
 # -- writing ----------------------------------------------------------------------------
 
 def run_import(plan: ImportPlan, duplicate_policy: str = "skip", progress: Progress | None = None,
-               cancel: Callable[[], bool] | None = None, user: str | None = None) -> ImportResult:
-    """Write the plan's valid rows in one transaction (see import_writer).
+               cancel: Callable[[], bool] | None = None, user: str | None = None,
+               backup_folder: Path | None = None) -> ImportResult:
+    """Write the plan's valid rows in one transaction (see import_writer), after a
+    "before-import" backup of an SQLite database into `backup_folder` (default
+    backup_dir()): a wrong import can always be undone by restoring it.
 
     A row is a duplicate when its code, else its phone, else its email belongs to a
     customer (not in the trash) or to an earlier row of the file. "skip" leaves the
@@ -154,7 +170,7 @@ def run_import(plan: ImportPlan, duplicate_policy: str = "skip", progress: Progr
         raise ValueError(f"duplicate_policy must be one of {POLICIES}")
     from shopcrm.io import import_writer  # it builds on the types above
 
-    return import_writer.write(plan, duplicate_policy, progress, cancel, user)
+    return import_writer.write(plan, duplicate_policy, progress, cancel, user, backup_folder)
 
 
 # -- rejected rows back to a spreadsheet -----------------------------------------------
@@ -169,19 +185,26 @@ def write_rejects(result: ImportResult, path: Path, error_header: str = "Lỗi",
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
+    from shopcrm.io.export import xlsx_text  # imported here, as openpyxl: only when saving
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Rejected")
-    sheet.append([*result.headers, error_header])
+
+    def cell(value):
+        # The cells come from the user's file: a text must stay text (a "=cmd|..." cell
+        # must not become a live formula) and lose the control characters Excel refuses.
+        if isinstance(value, str):
+            return xlsx_text(sheet, value)
+        if isinstance(value, (dt.date, dt.datetime)):
+            value = WriteOnlyCell(sheet, value=value)
+            value.number_format = "dd/mm/yyyy"
+        return value
+
+    sheet.append([cell(value) for value in [*result.headers, error_header]])
     for row in result.rejected_rows:
-        cells = []
-        for value in row.cells:
-            if isinstance(value, (dt.date, dt.datetime)):
-                value = WriteOnlyCell(sheet, value=value)
-                value.number_format = "dd/mm/yyyy"
-            cells.append(value)
         reasons = "; ".join(f"{e.header}: {describe(e.error)}" if e.header else describe(e.error)
                             for e in row.errors)
-        sheet.append([*cells, reasons])
+        sheet.append([cell(value) for value in [*row.cells, reasons]])
     path = Path(path)
     workbook.save(path)
     return path

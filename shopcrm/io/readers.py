@@ -6,8 +6,11 @@ the file was, so mapping and validation never care where it came from.
 Hand-kept sheets have a title row or a merged banner above the headers, a
 total row at the bottom and thousands of formatted-but-empty rows after it;
 old CSV files are in Windows-1258 or UTF-16 and often decomposed (NFD). All of
-that is handled here. A file that is not what its name says becomes a
-KnownError with a plain message, never a traceback.
+that is handled here. A file that is not what its name says, or that cannot be
+read without guessing (UTF-8 damaged by a pasted row in another encoding, a
+quotation mark never closed, a sheet without a single customer row), becomes a
+KnownError with a plain message naming the file, never a traceback nor a
+silently garbled import.
 
 Formulas are never executed: Excel files are opened with data_only=True and
 give the value Excel cached when it last saved the file. A formula cell with no
@@ -38,6 +41,12 @@ DELIMITERS = (",", ";", "\t")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted .xlsx and old .xls files
 _TOTAL = re.compile(r"^(tong cong|tong so|total|grand total)\b|^(tong|cong)( \d.*)?$")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
+# A well-formed UTF-8 sequence of two to four bytes (RFC 3629: no overlongs, no surrogates).
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+_ASCII = bytes(range(128))
 
 NOT_EXCEL = QT_TRANSLATE_NOOP("errors", "{name} is not an Excel workbook or is damaged.")
 ENCRYPTED = QT_TRANSLATE_NOOP(
@@ -47,6 +56,15 @@ ENCRYPTED = QT_TRANSLATE_NOOP(
 )
 NOT_TEXT = QT_TRANSLATE_NOOP("errors", "{name} is not a CSV text file or is damaged.")
 EMPTY = QT_TRANSLATE_NOOP("errors", "{name} is empty: there are no customers to import.")
+OLD_EXCEL = QT_TRANSLATE_NOOP(
+    "errors", "{name} is an old Excel 97-2003 file: open it in Excel and save it as .xlsx.")
+NOT_UTF8 = QT_TRANSLATE_NOOP(
+    "errors", "{name}: line {line} is not valid UTF-8 text; save the file again as CSV UTF-8.")
+UNCLOSED_QUOTE = QT_TRANSLATE_NOOP(
+    "errors",
+    "{name}: a quotation mark on line {line} is never closed, so all the lines after it "
+    "read as one cell. Add the closing quotation mark, then import again.",
+)
 
 
 @dataclass
@@ -70,6 +88,8 @@ def read_table(path: Path, sheet: str | None = None) -> Table:
     """The table in `path` (.xlsx, .xlsm, .csv, .txt); `sheet` picks a workbook sheet."""
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise KnownError(OLD_EXCEL, name=path.name)
     if suffix not in EXCEL_SUFFIXES + TEXT_SUFFIXES:
         raise KnownError(
             QT_TRANSLATE_NOOP("errors", "{name} cannot be imported: choose a {kinds} file."),
@@ -193,11 +213,23 @@ def _read_text(path: Path) -> list:
     text = unicodedata.normalize("NFC", _decode(data, path.name))
     if not text.strip():
         raise KnownError(EMPTY, name=path.name)
-    delimiter = _guess_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    at_end = False
+
+    def lines():
+        nonlocal at_end
+        yield from io.StringIO(text, newline="")
+        at_end = True
+
     rows, first_line, clean = [], 1, _Cells()
-    try:
+    try:  # csv.Error: a cell over csv.field_size_limit(), in the sample or further down
+        reader = csv.reader(lines(), delimiter=_guess_delimiter(text))
         for values in reader:
+            if at_end:
+                # csv.reader only needs the end of the file to finish a row when a quoted
+                # cell is still open there: an unclosed quotation mark swallowed every
+                # line after it, and the rest of the file would import as one cell.
+                raise KnownError(UNCLOSED_QUOTE, name=path.name,
+                                 line=first_line + _line_breaks(values[:-1]))
             cells = clean(values)
             if cells:
                 rows.append((first_line, cells))
@@ -207,8 +239,21 @@ def _read_text(path: Path) -> list:
     return rows
 
 
+def _line_breaks(values: list[str]) -> int:
+    """How many line breaks (CR LF, LF or CR) the cells hold: quoted cells may span lines."""
+    return sum(value.count("\n") + value.count("\r") - value.count("\r\n") for value in values)
+
+
 def _decode(data: bytes, name: str) -> str:
-    """Text of a file in UTF-8 (with or without BOM), UTF-16 or Windows-1258, in that order."""
+    """Text of a file in UTF-8 (with or without BOM), UTF-16 or Windows-1258, in that order.
+
+    Bytes that are not UTF-8 are read as Windows-1258 only when they do not look like
+    UTF-8: a UTF-8 file with a row pasted from a Latin-1 file would otherwise have every
+    Vietnamese letter garbled ("Nguyá»…n"). Real Windows-1258 text is practically never
+    valid UTF-8 beyond a stray pair of bytes, so when valid multi-byte sequences are at
+    least as many as the bytes that break UTF-8 (or the file starts with the UTF-8 BOM),
+    the file is refused naming the first line at fault.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
         candidates = ["utf-8-sig"]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -224,9 +269,28 @@ def _decode(data: bytes, name: str) -> str:
     for encoding in candidates:
         try:
             return data.decode(encoding)
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as exc:
+            if encoding == "utf-8-sig" or (encoding == "utf-8" and _mostly_utf8(data)):
+                start = exc.start + (3 if encoding == "utf-8-sig" else 0)  # after the BOM
+                raise KnownError(NOT_UTF8, name=name, line=_line_of(data, start)) from exc
             continue
     raise KnownError(NOT_TEXT, name=name)
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Whether the valid UTF-8 multi-byte sequences are at least as many as the other
+    non-ASCII bytes (those that break UTF-8)."""
+    sequences = _UTF8_MULTIBYTE.findall(data)
+    if not sequences:
+        return False
+    non_ascii = len(data.translate(None, _ASCII))
+    return len(sequences) >= non_ascii - sum(map(len, sequences))
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    """The 1-based line of byte `offset` (lines end with CR LF, LF or CR)."""
+    before = data[:offset]
+    return before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
 
 
 def _guess_delimiter(text: str) -> str:
@@ -255,6 +319,8 @@ def _make_table(numbered: list, file_name: str) -> Table:
     position = _header_position(numbered)
     header_number, header_cells = numbered[position]
     data = [(number, cells) for number, cells in numbered[position + 1:] if not _is_total(cells)]
+    if not data:  # a title, headers or a total row, but not one customer
+        raise KnownError(EMPTY, name=file_name)
     width = max([len(header_cells), *(len(cells) for _, cells in data)])
     headers = [_header_text(value) for value in header_cells]
     headers += [""] * (width - len(headers))

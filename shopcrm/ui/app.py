@@ -14,7 +14,7 @@ from shopcrm.core.errors import KnownError
 from shopcrm.db import connection
 from shopcrm.db.errors import DamagedDatabaseError, DatabaseInUseError
 from shopcrm.db.session import open_database
-from shopcrm.ui import i18n
+from shopcrm.ui import backup_settings, i18n
 from shopcrm.ui.database_dialog import DatabaseDialog, saved_url
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def open_or_ask(url: str) -> str | None:
     read_only = False
     while True:
         try:
-            open_database(url, read_only=read_only)
+            open_database(url, read_only=read_only, backup_folder=backup_settings.folder())
             return url
         except KnownError as exc:
             if isinstance(exc, READ_ONLY_HELPS):

@@ -36,23 +36,38 @@ class _Runnable(QRunnable):
         else:
             self.signals.succeeded.emit(result)
         finally:
-            connection.close()  # this thread's own database connection
+            _close_thread_connection()
+
+
+def _close_thread_connection() -> None:
+    """Close this worker thread's own database connection, and only that: connection.close()
+    would also let go of the app's writer lock (connection.WriterLock)."""
+    database = connection.db.obj
+    if database is not None and not database.is_closed():
+        database.close()
 
 
 class Job:
-    """Run `work(progress, cancelled)` in the background behind a progress dialog."""
+    """Run `work(progress, cancelled)` in the background behind a progress dialog.
 
-    def __init__(self, parent: QWidget, title: str, work: Callable[..., Any]):
+    A `quiet` job has no dialog at all: for short work the user did not ask for (the
+    periodic backup), which must not pop up a window every half hour.
+    """
+
+    def __init__(self, parent: QWidget, title: str, work: Callable[..., Any],
+                 quiet: bool = False):
         self.parent = parent
         self.signals = _Signals()
         self.runnable = _Runnable(work, self.signals)
         self.runnable.setAutoDelete(False)
-        self.dialog = QProgressDialog(title, QCoreApplication.translate("Job", "Cancel"), 0, 0,
-                                      parent)
-        self.dialog.setWindowTitle(title)
-        self.dialog.setMinimumDuration(300)
-        self.dialog.canceled.connect(self.cancel)
-        self.signals.progress.connect(self._progress)
+        self.dialog: QProgressDialog | None = None
+        if not quiet:
+            self.dialog = QProgressDialog(title, QCoreApplication.translate("Job", "Cancel"),
+                                          0, 0, parent)
+            self.dialog.setWindowTitle(title)
+            self.dialog.setMinimumDuration(300)
+            self.dialog.canceled.connect(self.cancel)
+            self.signals.progress.connect(self._progress)
         self._success: Callable[[Any], None] = lambda _result: None
         self._failure: Callable[[Exception], None] = lambda exc: None
 
@@ -79,8 +94,9 @@ class Job:
         self.dialog.setValue(min(done, total) if total else 0)
 
     def _finish(self) -> None:
-        self.dialog.reset()
-        self.dialog.hide()
+        if self.dialog is not None:
+            self.dialog.reset()
+            self.dialog.hide()
         _running.discard(self)
 
     def _done_ok(self, result: Any) -> None:
@@ -93,3 +109,8 @@ class Job:
 
 
 _running: set[Job] = set()  # keeps jobs alive until their signals have arrived
+
+
+def busy() -> bool:
+    """Whether a job is still running (its result has not arrived yet)."""
+    return bool(_running)

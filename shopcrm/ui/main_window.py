@@ -9,16 +9,19 @@ from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QTextDocument
 from PySide6.QtPrintSupport import QPrintPreviewDialog, QPrinter
 from PySide6.QtWidgets import (
-    QFileDialog, QLabel, QLineEdit, QMainWindow, QMessageBox, QPlainTextEdit, QSplitter,
+    QApplication, QFileDialog, QLabel, QLineEdit, QMainWindow, QMessageBox, QPlainTextEdit,
+    QSplitter,
 )
 
 from shopcrm.core import care, customers, listing, privacy, security
 from shopcrm.core import settings as shop_settings
 from shopcrm.core.errors import KnownError
+from shopcrm.db import connection
 from shopcrm.db.connection import CONNECTION_ERRORS
 from shopcrm.io.summary import customer_summary_html
 from shopcrm.ui import i18n, jobs
 from shopcrm.ui.audit_dialog import AuditDialog
+from shopcrm.ui.backup_keeper import BackupKeeper
 from shopcrm.ui.care_pane import CarePane
 from shopcrm.ui.customer_form import CustomerForm
 from shopcrm.ui.customer_list import CustomerList
@@ -32,7 +35,7 @@ from shopcrm.ui.settings_dialog import SettingsDialog
 # How often the window looks for changes made at other counters.
 SYNC_SECONDS = 20
 # What a read-only window turns off: everything that writes to the database.
-EDITING_ACTIONS = ("new", "save", "delete", "import", "settings", "erase")
+EDITING_ACTIONS = ("new", "save", "delete", "import", "settings", "erase", "restore")
 
 
 class MainWindow(QMainWindow):
@@ -68,15 +71,21 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self._show(None)
         self.list.reload()
-        self.care.refresh()
         if self.list.model.rowCount():
             self.list.select_row(0)
-        QTimer.singleShot(0, self._greet)
-        self._stamps = self._change_stamps()
+        # The care pane and the change stamps wait until the list has painted (~0.3 s
+        # on 100,000 customers): the first screen a shop owner sees comes first.
+        self._stamps: tuple | None = None
+        QTimer.singleShot(0, self._after_first_paint)
         self.sync_timer = QTimer(self, interval=SYNC_SECONDS * 1000)
         self.sync_timer.timeout.connect(self.sync)
         self.sync_timer.start()
         self._watch_idle()
+        # Automatic backups (SQLite); never of the throw-away demo data.
+        self.backups = BackupKeeper(self, enabled=not (demo or read_only))
+        self.statusBar().addPermanentWidget(self.backups.label)
+        if not connection.is_sqlite():  # the server restores its own backups
+            self.actions["restore"].setEnabled(False)
 
     # -- actions -------------------------------------------------------------
     def _make_actions(self) -> None:
@@ -89,6 +98,8 @@ class MainWindow(QMainWindow):
             ("export", self.tr("&Export customers…"), QKeySequence("Ctrl+E"), self.export_file),
             ("print", self.tr("&Print summary…"), QKeySequence.StandardKey.Print, self.print_summary),
             ("backup", self.tr("&Back up now…"), QKeySequence("Ctrl+Shift+B"), self.backup_now),
+            ("restore", self.tr("&Restore from backup…"), QKeySequence(),
+             self.open_restore_dialog),
             ("settings", self.tr("Se&ttings…"), QKeySequence("Ctrl+,"), self.open_settings),
             ("database", self.tr("&Database…"), QKeySequence(), self.open_database_settings),
             ("quit", self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.close),
@@ -112,7 +123,8 @@ class MainWindow(QMainWindow):
 
     def _make_menus(self) -> None:
         menus = [
-            (self.tr("&File"), ["import", "export", None, "print", None, "backup", None, "quit"]),
+            (self.tr("&File"), ["import", "export", None, "print", None, "backup", "restore", None,
+                               "quit"]),
             (self.tr("&Customer"), ["new", "save", "delete", None, "export_personal", "erase",
                                     None, "find", "refresh"]),
             (self.tr("&Tools"), ["settings", "database", "audit", None, "lock"]),
@@ -230,6 +242,9 @@ class MainWindow(QMainWindow):
                 "Cannot reach the database; trying again in {seconds} seconds.").format(
                 seconds=SYNC_SECONDS), SYNC_SECONDS * 1000)
             return
+        if self._stamps is None:  # before the first paint: this is the baseline
+            self._stamps = stamps
+            return
         customers_changed, tasks_changed = (new != old for new, old in zip(stamps, self._stamps))
         self._stamps = stamps
         if customers_changed:
@@ -258,6 +273,12 @@ class MainWindow(QMainWindow):
         shown, total = self.list.model.rowCount(), customers.count()
         self.counts.setText(self.tr("{shown} of {total} customers shown").format(
             shown=i18n.number(shown), total=i18n.number(total)))
+
+    def _after_first_paint(self) -> None:
+        self.care.refresh()
+        if self._stamps is None:  # a refresh() or a sync may have set it already
+            self._stamps = self._change_stamps()
+        self._greet()
 
     def _greet(self) -> None:
         overdue, due_today = care.counts(dt.date.today())
@@ -292,15 +313,18 @@ class MainWindow(QMainWindow):
     def write_import(self, plan, policy: str) -> jobs.Job:
         from shopcrm.io import importer
 
+        folder = self.backups.folder()  # backed up there first
+
         def work(progress, cancelled):
             return importer.run_import(plan, duplicate_policy=policy, progress=progress,
-                                       cancel=cancelled)
+                                       cancel=cancelled, backup_folder=folder)
 
         return jobs.Job(self, self.tr("Importing {name}…").format(name=plan.path.name), work) \
             .success(self._imported).failure(self.show_error).start()
 
     def _imported(self, result) -> None:
         self.refresh()
+        self.backups.show_last()
         text = self.tr("Imported: {created} new, {updated} updated, {skipped} already there, "
                        "{rejected} left out because of errors.").format(
             created=result.created, updated=result.updated, skipped=result.skipped,
@@ -335,7 +359,7 @@ class MainWindow(QMainWindow):
     def backup_now(self) -> None:
         from shopcrm.db import backup
 
-        default = backup.backup_dir() / backup.default_backup_name(dt.datetime.now())
+        default = self.backups.folder() / backup.default_backup_name(dt.datetime.now())
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Back up the database"), str(default),
                                               self.tr("ShopCRM database (*.db)"))
         if path:
@@ -346,9 +370,12 @@ class MainWindow(QMainWindow):
 
         return jobs.Job(self, self.tr("Backing up…"),
                         lambda progress, cancelled: backup.backup_to(path, progress)).success(
-            lambda target: self.statusBar().showMessage(
-                self.tr("Backup saved and verified: {path}").format(path=target), 8000)
-        ).failure(self.show_error).start()
+            self._backed_up).failure(self.show_error).start()
+
+    def _backed_up(self, target: Path) -> None:
+        self.statusBar().showMessage(
+            self.tr("Backup saved and verified: {path}").format(path=target), 8000)
+        self.backups.show_last()
 
     def print_summary(self) -> None:
         customer_id = self.list.current_id() or self._shown_id
@@ -423,6 +450,53 @@ class MainWindow(QMainWindow):
     def open_database_settings(self) -> None:
         DatabaseDialog(self.url, self).exec()
 
+    def open_restore_dialog(self) -> None:
+        from shopcrm.ui.restore_dialog import RestoreDialog
+
+        RestoreDialog(self.restore_backup, self).exec()
+        self.backups.show_last()  # the folder may have changed
+
+    def restore_backup(self, path: Path) -> bool:
+        """Put the backup `path` in place of the database and show its data; False if not.
+
+        On the GUI thread, whose connection restore() closes and reopens, while no job
+        runs: no other thread may use the file meanwhile (db.restore).
+        """
+        from shopcrm.db import restore
+
+        if jobs.busy():
+            self.inform(self.tr("Wait until the work in progress has finished, then restore."))
+            return False
+        if not self.form.maybe_leave():
+            return False
+        try:
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            try:  # a few seconds for a big shop (benchmarks/bench_backup_export.py)
+                before = restore.restore(path, restore.database_file(self.url),
+                                         self.backups.folder())
+            finally:
+                QApplication.restoreOverrideCursor()
+        except KnownError as exc:
+            self.show_error(exc)
+            return False
+        self.reload_all()
+        self.backups.reset()
+        text = self.tr("The backup {name} was restored.").format(name=path.name)
+        if before is not None:
+            text += " " + self.tr("The data as it was before is kept in {path}: restore it "
+                                  "to undo this.").format(path=before)
+        self.inform(text)
+        return True
+
+    def reload_all(self) -> None:
+        """Show the database afresh (after a restore): nothing read before is kept."""
+        self._show(None)
+        self.list.reload()
+        self.refresh()
+        if self.list.current_id() is None and self.list.model.rowCount():
+            self.list.select_row(0)
+        self._show(self.list.current_id())
+
     # -- messages ----------------------------------------------------------------
     def show_error(self, exc: Exception) -> None:
         if isinstance(exc, KnownError):
@@ -453,5 +527,6 @@ class MainWindow(QMainWindow):
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
         settings.setValue("window/splitter", self.splitter.saveState())
+        self.backups.at_exit()
         event.accept()
 

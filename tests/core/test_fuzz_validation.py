@@ -9,8 +9,8 @@ Properties (hypothesis):
 - importing rows of arbitrary cells gives valid rows or rows rejected with reasons;
 - read_table() on arbitrary or damaged bytes returns a table or raises KnownError.
 The inputs that broke these properties once (NUL, text longer than its column, "²" in a
-name, ids beyond 64 bits, numbers beyond float range, infinite amounts) also have tests
-of their own.
+name, ids beyond 64 bits, numbers beyond float range, infinite amounts, a byte order mark
+inside a text) also have tests of their own.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 
 from shopcrm.core import customers, dates, names, phones
 from shopcrm.core.errors import KnownError, ValidationError
+from shopcrm.core.text import multiline, nfc
 from shopcrm.db.models import AuditLog, Customer
 from shopcrm.io import importer, mapping, normalize
 from shopcrm.io.readers import Table, read_table
@@ -221,6 +222,29 @@ def test_nul_is_refused_or_removed(db):
             continue
         stored = Customer.get_by_id(customer.id)
         assert not any("\x00" in (getattr(stored, field) or "") for field in raw), raw
+
+
+BOM = "\ufeff"  # U+FEFF: left inside a text when files are joined or cells pasted
+
+
+@example(text=BOM + "Nguyễn Văn An")
+@example(text="Ghi chú\n" + BOM + "dòng 2" + BOM)
+@example(text="Nguye\u0302" + BOM + "\u0303n")  # NFD, the BOM between a letter and its tone
+@NO_DB
+@given(text=st.text(max_size=40) | st.sampled_from(VIETNAMESE).map(lambda name: BOM + name))
+def test_stored_text_keeps_no_byte_order_mark(text):
+    for stored in (nfc(text), multiline(text) or ""):
+        assert BOM not in stored
+        assert unicodedata.is_normalized("NFC", stored)
+    assert nfc(text) == nfc(text.replace(BOM, ""))
+
+
+def test_a_byte_order_mark_is_removed_before_storing(db):
+    customer = customers.create({"name": BOM + "Nguyễn Văn\ufeff An", "notes": BOM + "dòng 1\n"
+                                 + BOM + "dòng 2", "address": "12 Lê Lợi" + BOM})
+    stored = Customer.get_by_id(customer.id)
+    assert (stored.name, stored.notes, stored.address) == ("Nguyễn Văn An", "dòng 1\ndòng 2",
+                                                           "12 Lê Lợi")
 
 
 def test_text_longer_than_its_column_is_refused(db):

@@ -65,7 +65,8 @@ def damage(path: Path) -> None:
 def spy_on_check(monkeypatch) -> list[Path]:
     calls: list[Path] = []
     real = session.check_file
-    monkeypatch.setattr(session, "check_file", lambda path: calls.append(path) or real(path))
+    monkeypatch.setattr(session, "check_file",
+                        lambda path, *rest: calls.append(path) or real(path, *rest))
     return calls
 
 

@@ -74,13 +74,6 @@ def assert_readable(error: BaseException) -> str:
     return text
 
 
-def expect_bug(request, case) -> None:
-    """Known bugs of the application are strict expected failures (see cases.py)."""
-    database = request.node.callspec.params.get("shop")
-    if case.bug and case.bug_on in (None, database):
-        request.applymarker(pytest.mark.xfail(strict=True, reason=case.bug))
-
-
 def _empty_pg_database(url: str) -> None:
     """Drop every table (as conftest.empty_pg_database), so the schema starts from nothing."""
     import psycopg2
@@ -116,8 +109,7 @@ def shop(request, tmp_path_factory):
 # -- the corpus -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.file)
-def test_bad_file_gives_a_clear_message_and_never_a_half_import(shop, case, request, tmp_path):
-    expect_bug(request, case)
+def test_bad_file_gives_a_clear_message_and_never_a_half_import(shop, case, tmp_path):
     path = corpus_path(case.file, tmp_path)
     before = snapshot()
     try:
@@ -189,26 +181,32 @@ def check_import(case, plan, before: dict) -> None:
 
 # -- the rejected rows, saved to be corrected --------------------------------------------
 
-REJECTS_BUG = (
-    "importer.write_rejects appends the rejected cells as they are: a text starting with '=' "
-    "becomes a LIVE formula in the rejects workbook the shop opens in Excel (the DDE payload "
-    "=cmd|' /C calc'!A0 included), and a control character raises openpyxl's "
-    "IllegalCharacterError (a traceback instead of the file). Fix: write text cells as "
-    "export.py does (_xlsx_text: explicit string cells, ILLEGAL_CHARACTERS_RE removed).")
-
-
-@pytest.mark.xfail(strict=True, reason=REJECTS_BUG)
 @pytest.mark.parametrize("name", ["bad_cells.xlsx", "unsafe_rejects.csv"])
 def test_rejected_rows_are_saved_as_plain_text(shop, name, tmp_path):
+    """The shop opens the rejects file in Excel: a cell of its file starting with "=" (the
+    DDE payload =cmd|' /C calc'!A0 included) must stay text, never become a live formula,
+    and a control character must not stop the file being written."""
     import openpyxl
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     result = run_import(plan_import(BAD / name))
     assert result.rejected
     saved = write_rejects(result, tmp_path / "rejects.xlsx")
     workbook = openpyxl.load_workbook(saved)
-    rows = list(workbook.active.iter_rows())
+    rows = [[cell for cell in row] for row in workbook.active.iter_rows()]
     assert len(rows) == 1 + result.rejected
-    assert [cell.data_type for row in rows for cell in row if cell.data_type == "f"] == []
+    assert [cell.coordinate for row in rows for cell in row if cell.data_type == "f"] == []
+    assert [cell.value for cell in rows[0]] == [*result.headers, "Lỗi"]
+    texts = [cell.value for row in rows for cell in row if cell.data_type == "s"]
+    assert make_corpus.DDE in texts  # kept, as text, for the shop to correct
+
+    def as_saved(value):  # the characters Excel refuses are removed, nothing else changes
+        return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+    for planned, row in zip(result.rejected_rows, rows[1:]):
+        values = [cell.value for cell in row]
+        assert values[:len(planned.cells)] == [as_saved(value) for value in planned.cells]
+        assert values[-1]  # the reason
 
 
 # -- refusals that are not about one file ----------------------------------------------
@@ -228,6 +226,67 @@ def test_a_sheet_that_is_not_there_is_refused_naming_the_file_and_the_sheets(sho
     text = assert_readable(info.value)
     assert "bad_cells.xlsx" in text and "Không có" in text and "Khách hàng" in text
     assert snapshot() == before
+
+
+def refusal(path: Path, data: bytes) -> str:
+    """The reader's message for a file holding `data`."""
+    path.write_bytes(data)
+    with pytest.raises(KnownError) as info:
+        read_table(path)
+    text = assert_readable(info.value)
+    assert path.name in text
+    return text
+
+
+@pytest.mark.parametrize("name", ["khach.xls", "KHACH.XLS"])
+def test_an_old_excel_file_is_refused_saying_how_to_convert_it(name, tmp_path):
+    # whatever it holds: web systems also save HTML or CSV tables as .xls
+    for data in (make_corpus.old_xls(), make_corpus.html_named_xlsx()):
+        text = refusal(tmp_path / name, data)
+        assert "old Excel 97-2003 file" in text and "save it as .xlsx" in text
+
+
+def test_a_sheet_with_only_headers_and_a_total_row_is_empty(tmp_path):
+    text = refusal(tmp_path / "tong.csv", make_corpus._csv(["Họ tên,Điện thoại", "Tổng cộng,0"]))
+    assert cases.EMPTY in text
+
+
+@pytest.mark.parametrize("lines, opened", [
+    (['Họ tên,Điện thoại,Ghi chú', 'An,0913000101,"dòng 1', 'dòng 2"', '"Bình,0913000102,',
+      'Cường,0913000103,'], 4),
+    (['Họ tên,Ghi chú,Điện thoại', '"An', 'Nguyễn","x', 'y', 'Cường,z,0913000103'], 3),
+    (['Họ tên,Điện thoại', 'An,0913000101', 'Bình,"0913000102'], 3),
+], ids=["after a multi-line cell", "in a row that spans lines", "on the last line"])
+def test_an_unclosed_quote_is_refused_naming_the_line_it_opened_on(lines, opened, tmp_path):
+    for newline in ("\r\n", "\n", "\r"):
+        text = refusal(tmp_path / "ngoac.csv", make_corpus._csv(lines, newline=newline))
+        assert cases.UNCLOSED_QUOTE.format(line=opened) in text
+
+
+def test_a_windows_1258_file_with_a_stray_utf8_pair_is_still_read(tmp_path):
+    """Windows-1258 "Hồ" before a closing quote happens to be valid UTF-8 (b"\\xcc\\x94"):
+    one such pair among Windows-1258 letters is no reason to refuse the file."""
+    path = tmp_path / "cu.csv"
+    path.write_bytes(b"Ho\xf2 t\xean;Ghi chu\xec\r\nH\xf4\xcc Thi\xf2 L\xea;\x93H\xf4\xcc\x94\r\n")
+    table = read_table(path)
+    assert (table.headers, table.rows) == (["Họ tên", "Ghi chú"], [["Hồ Thị Lê", "“Hồ”"]])
+
+
+def test_a_utf8_file_with_a_bom_and_a_bad_byte_names_the_line(tmp_path):
+    data = make_corpus._csv(["Họ tên,Điện thoại", "An,0913000101"], encoding="utf-8-sig")
+    text = refusal(tmp_path / "bom.csv", data + b"B\xecnh,0913000102\r\n")
+    assert cases.NOT_UTF8 in text and "line 3" in text
+
+
+def test_the_missing_name_column_message_lists_the_headers_briefly(tmp_path):
+    headers = [f"Cột số {i} " + "rất dài " * 10 for i in range(30)]
+    path = tmp_path / "cot.csv"
+    path.write_bytes(make_corpus._csv([",".join(headers), ",".join(["x"] * 30)]))
+    with pytest.raises(KnownError) as info:
+        plan_import(path)
+    text = assert_readable(info.value)
+    assert cases.NO_NAME in text and "cot.csv" in text and "Cột số 0" in text
+    assert "Cột số 29" not in text and len(text) < 700
 
 
 def test_vcard_is_refused_by_the_reader_naming_the_supported_kinds():

@@ -5,9 +5,8 @@ file, and the database unchanged), or READ (the listed rows rejected with a reas
 the others imported), or EITHER of the two when both are sound outcomes. Row numbers
 are the spreadsheet's own (1-based, header and title rows counted).
 
-`bug` marks a case that fails today because of a bug in the application: the test
-is an expected failure (strict) until the bug is fixed; `bug_on` narrows it to one
-database. Nothing here imports the application: it is the specification.
+Nothing here imports the application: it is the specification. A file the
+application mishandles is a failing case until the application is fixed.
 """
 
 from __future__ import annotations
@@ -19,22 +18,19 @@ REFUSED, READ, EITHER = "refused", "read", "either"
 # Messages of readers.py (the part that must appear in the refusal).
 NOT_EXCEL = "is not an Excel workbook or is damaged"
 ENCRYPTED = "is protected by a password or is an old Excel 97-2003 file"
+OLD_EXCEL = "is an old Excel 97-2003 file: open it in Excel and save it as .xlsx"
 NOT_TEXT = "is not a CSV text file or is damaged"
+NOT_UTF8 = "is not valid UTF-8 text; save the file again as CSV UTF-8"
+UNCLOSED_QUOTE = "a quotation mark on line {line} is never closed"
 EMPTY = "is empty: there are no customers to import"
 UNSUPPORTED = "cannot be imported: choose a"
-NO_NAME = "No column holds the customers' names"
+NO_NAME = "No column holds the customers' names"  # importer.py
 
 EMOJI_NAME = "Hà 🌸 Shop Hoa 👩\u200d👩\u200d👧"
 RTL_STORED = "Lê Thị Bảo"  # "Lê \u202eThị Bảo": the right-to-left override is removed
 CONTROL_STORED = "Đỗ Văn Hùng"  # "Đỗ\x01 Văn\x07 Hùng": control characters are removed
 HYPERLINK = '=HYPERLINK("http://evil.example/x","Bấm vào đây")'
 
-BUG_NO_DATA_ROWS = (
-    "readers._make_table accepts a sheet with no data row below its header (title only, "
-    "headers only, a stray ';;' line): title-only is refused with a message about the name "
-    "column that does not name the file, headers-only gives an empty plan and run_import "
-    "records an empty ImportBatch + AuditLog. Expected: KnownError(EMPTY) naming the file."
-)
 
 
 @dataclass(frozen=True)
@@ -49,8 +45,6 @@ class Case:
     rejected: tuple[int, ...] | None = None  # READ: exactly these rows rejected (None: unchecked)
     valid: int | None = None  # READ: this many rows valid (None: unchecked)
     names: tuple[str, ...] = ()  # READ: customers that must be stored with exactly this name
-    bug: str | None = None  # a known bug: expected failure until it is fixed
-    bug_on: str | None = None  # "sqlite" or "postgresql" when only one database shows it
 
 
 CASES: tuple[Case, ...] = (
@@ -63,14 +57,12 @@ CASES: tuple[Case, ...] = (
          REFUSED, ENCRYPTED),
     Case("empty.xlsx", "0 bytes", REFUSED, EMPTY),
     Case("no_data.xlsx", "two sheets, no cell filled", REFUSED, EMPTY),
-    Case("title_only.xlsx", "a merged title row and nothing else", REFUSED, EMPTY,
-         bug=BUG_NO_DATA_ROWS),
-    Case("headers_only.xlsx", "a title and the header row, no customer", REFUSED, EMPTY,
-         bug=BUG_NO_DATA_ROWS),
+    Case("title_only.xlsx", "a merged title row and nothing else", REFUSED, EMPTY),
+    Case("headers_only.xlsx", "a title and the header row, no customer", REFUSED, EMPTY),
     Case("no_known_header.xlsx", "data under headers 'Cột A', 'Cột B', 'Cột C'", REFUSED,
-         NO_NAME, names_file=False, by_reader=False),
-    Case("old_format.xls", "Excel 97-2003 (.xls) is not supported", REFUSED, UNSUPPORTED,
-         mentions=(".xlsx", ".csv")),
+         NO_NAME, mentions=("Cột A, Cột B, Cột C",), by_reader=False),
+    Case("old_format.xls", "Excel 97-2003 (.xls) is not supported: save it as .xlsx", REFUSED,
+         OLD_EXCEL),
     # -- workbooks with bad cells ------------------------------------------------------
     Case("duplicate_headers.xlsx", "two name, three phone and two email columns", READ,
          rejected=(), valid=2, names=("Nguyễn Văn An", "Trần Thị Bình")),
@@ -88,34 +80,25 @@ CASES: tuple[Case, ...] = (
     # -- CSVs --------------------------------------------------------------------------
     Case("empty.csv", "0 bytes", REFUSED, EMPTY),
     Case("bom_only.csv", "a UTF-8 BOM and nothing else", REFUSED, EMPTY),
-    Case("blank_lines.csv", "empty lines, delimiters only", REFUSED, EMPTY,
-         bug=BUG_NO_DATA_ROWS),
-    Case("headers_only.csv", "the header line only", REFUSED, EMPTY, bug=BUG_NO_DATA_ROWS),
+    Case("blank_lines.csv", "empty lines, delimiters only", REFUSED, EMPTY),
+    Case("headers_only.csv", "the header line only", REFUSED, EMPTY),
     Case("utf16_no_bom.csv", "UTF-16 LE, tab-separated, without BOM", READ, rejected=(),
          valid=3, names=("Nguyễn Thị Thu Hà", "Trần Đức Bình", "Lê Thị Ánh Tuyết")),
     Case("nul_in_utf16.csv", "UTF-16 with a U+0000 inside a name: removed", READ, rejected=(),
          valid=2, names=("NguyễnVăn An", "Trần Thị Bình")),
-    Case("invalid_utf8.csv", "UTF-8 with bytes valid in neither UTF-8 nor Windows-1258",
-         REFUSED, NOT_TEXT),
-    Case("mixed_encoding.csv", "UTF-8 with one Latin-1 row: it decodes as Windows-1258",
-         EITHER, NOT_TEXT, names=("Nguyễn Văn Anh", "Lê Thị Hoa"),
-         bug="readers._decode falls back to Windows-1258 for the WHOLE file when one byte "
-             "is not UTF-8, so every Vietnamese name is imported as mojibake "
-             "('Nguyá»…n VÄƒn Anh') without a word. Expected: refuse naming the file (or "
-             "decode UTF-8 and reject the damaged row) when the bytes are mostly valid "
-             "UTF-8 multi-byte sequences."),
+    Case("invalid_utf8.csv", "UTF-8 with bytes valid in neither UTF-8 nor Windows-1258 on "
+         "line 3", REFUSED, NOT_UTF8, mentions=("line 3",)),
+    Case("mixed_encoding.csv", "UTF-8 with one Latin-1 row (line 4): valid Windows-1258, but "
+         "read so, every Vietnamese name would be garbled ('Nguyá»…n VÄƒn Anh')", REFUSED,
+         NOT_UTF8, mentions=("line 4",)),
     Case("concatenated.csv", "two exports joined: a BOM and a header line in the middle",
          READ, rejected=(3,), valid=2, names=("Nguyễn Văn An", "Trần Thị Bình")),
     Case("nul_bytes.csv", "NUL bytes in a UTF-8 file", REFUSED, NOT_TEXT),
     Case("mixed_line_endings.csv", "CRLF, LF and CR in one file; line 4 has a bad phone",
          READ, rejected=(4,), valid=3, names=("Nguyễn Văn An", "Trần Thị Bình", "Phạm Thị Dung")),
-    Case("unbalanced_quotes.csv", "a quote opened on line 2 and never closed", EITHER,
-         NOT_TEXT, names=("Lê Thị Bình", "Trần Văn Cường"),
-         bug="readers._read_text uses csv.reader without strict=True: an unclosed quote "
-             "swallows every following line into one cell, so the rest of the file becomes "
-             "ONE customer whose name is the text of all the lines, and the other customers "
-             "are silently lost. Expected: refuse naming the file (csv strict mode raises "
-             "'unexpected end of data') or keep the following rows."),
+    Case("unbalanced_quotes.csv", "a quote opened on line 2 and never closed: read as it "
+         "is, the rest of the file would be ONE customer named by all the lines", REFUSED,
+         UNCLOSED_QUOTE.format(line=2)),
     Case("png_named.csv", "a PNG picture renamed .csv", REFUSED, NOT_TEXT),
     Case("xlsx_named.csv", "a workbook renamed .csv", REFUSED, NOT_TEXT),
     Case("bad_cells.csv",
@@ -134,13 +117,9 @@ CASES: tuple[Case, ...] = (
          names=("Nhà hàng Mặt Trời²", "Trần Thị Bình", "Tiệm bánh ③ Chị Em")),
     Case("long_values.csv", "a 10,000-character name, a 400-character address", READ,
          rejected=(2, 3), valid=1, names=("Lê Văn Cường",)),
-    Case("huge_field.csv", "a 2 MB cell on line 2 (generated by the test)", EITHER, NOT_TEXT,
-         names=("Trần Thị Bình",),
-         bug="readers._guess_delimiter runs csv.reader outside the try block: a field over "
-             "csv.field_size_limit() (128 KiB) in the first 20 lines raises _csv.Error out "
-             "of read_table. Expected: KnownError naming the file (as for a huge field "
-             "further down), or the row rejected."),
-    Case("huge_field_late.csv", "a 2 MB cell on line 30 (generated by the test)", EITHER,
+    Case("huge_field.csv", "a 2 MB cell on line 2, among the lines the delimiter guess reads "
+         "(generated by the test)", REFUSED, NOT_TEXT),
+    Case("huge_field_late.csv", "a 2 MB cell on line 30 (generated by the test)", REFUSED,
          NOT_TEXT),
     # -- neither ------------------------------------------------------------------------
     Case("contacts.vcf", "a vCard: import not implemented yet", REFUSED, UNSUPPORTED,
