@@ -135,7 +135,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Care messages (thanks, greetings, follow-ups)</source>
+        <source>Care messages</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -135,8 +135,8 @@
         <translation>Không kết nối được cơ sở dữ liệu ({reason}). Những thay đổi của bạn vẫn được giữ ở đây: khi kết nối trở lại, hãy bấm Lưu lần nữa.</translation>
     </message>
     <message>
-        <source>Care messages (thanks, greetings, follow-ups)</source>
-        <translation>Tin nhắn chăm sóc (cảm ơn, chúc mừng, hỏi thăm)</translation>
+        <source>Care messages</source>
+        <translation>Tin nhắn chăm sóc</translation>
     </message>
     <message>
         <source>Changed at another counter</source>

@@ -100,7 +100,6 @@ class CustomerForm(QWidget):
         self._consent_section()
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(body)
 
         self.save_button = QPushButton(self.tr("&Save"))
@@ -152,7 +151,7 @@ class CustomerForm(QWidget):
         self.consents: dict[str, QCheckBox] = {}
         self._consents_editable = True
         texts = {"keep_data": self.tr("Keep their data"),
-                 "care_messages": self.tr("Care messages (thanks, greetings, follow-ups)"),
+                 "care_messages": self.tr("Care messages"),  # thanks, greetings, follow-ups
                  "marketing": self.tr("Offers and marketing")}
         for purpose, text in texts.items():
             check = QCheckBox(text)

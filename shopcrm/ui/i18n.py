@@ -53,6 +53,10 @@ def install(language: str) -> None:
     qt_own = QTranslator(app)
     if qt_own.load(locale, "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
         _translators.append(qt_own)
+    else:  # Qt has no qtbase_vi: our own translation of its buttons, menus and dialogs
+        qt_ours = QTranslator(app)
+        if qt_ours.load(str(TRANSLATIONS / f"qt_{language}.qm")):
+            _translators.append(qt_ours)
     for translator in _translators:
         app.installTranslator(translator)
 

@@ -21,7 +21,7 @@ class SettingsDialog(QDialog):
         self.language = QComboBox()
         self.language.addItem("Tiếng Việt", "vi")
         self.language.addItem("English", "en")
-        self.language.setCurrentIndex(max(0, self.language.findData(i18n.chosen_language())))
+        self.language.setCurrentIndex(max(0, self.language.findData(i18n.current_language())))
         self.shop_name = QLineEdit(shop_settings.get("shop_name"))
         self.shop_name.setPlaceholderText(self.tr("e.g. Tiệm may Hà Linh"))
         location = QLabel(redact(url))

@@ -131,3 +131,19 @@ def test_the_app_speaks_vietnamese_when_asked(qapp):
         make_application("en")
     assert QCoreApplication.translate("errors", source) == source
     assert i18n.error_text(raised.value) == "31/02/2024 is not a day of the calendar."
+
+
+def test_qt_own_buttons_speak_vietnamese(qapp):
+    """Qt ships no qtbase_vi: Save, Cancel, Yes and No come from resources/translations/qt_vi."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from shopcrm.ui.app import make_application
+
+    make_application("vi")
+    try:
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                               | QDialogButtonBox.StandardButton.Cancel)
+        texts = {button.text() for button in box.buttons()}
+        assert texts == {"Lưu", "Hủy"}
+    finally:
+        make_application("en")
