@@ -17,6 +17,7 @@ from shopcrm.core.errors import KnownError, NewerSchemaError
 from shopcrm.db import auto_backup, connection, migrations, restore
 from shopcrm.db.models import AuditLog, Customer
 from shopcrm.db.session import open_database
+from support import damage
 
 FIXTURE_V1 = Path(__file__).parents[1] / "fixtures" / "schema_v1.db"
 
@@ -120,13 +121,7 @@ def test_a_bad_file_is_refused_and_nothing_changes(shop, tmp_path, kind):
         bad.write_text("Danh sách khách hàng\n" * 100)
     elif kind == "damaged":
         shutil.copy(saved, bad)
-        with closing(sqlite3.connect(bad)) as raw:
-            root = raw.execute("SELECT rootpage FROM sqlite_master WHERE name = 'customer_email'"
-                               ).fetchone()[0]
-            size = raw.execute("PRAGMA page_size").fetchone()[0]
-        with open(bad, "r+b") as fh:
-            fh.seek((root - 1) * size)
-            fh.write(bytes(8))
+        damage(bad)
     elif kind == "foreign":
         with closing(sqlite3.connect(bad)) as raw:
             raw.execute("CREATE TABLE customer (id INTEGER PRIMARY KEY, x TEXT)")

@@ -23,6 +23,7 @@ from shopcrm.db.errors import (
 )
 from shopcrm.db.models import Customer
 from shopcrm.db.session import open_database
+from support import damage, make_closed_shop
 
 FIXTURE_V1 = Path(__file__).parents[1] / "fixtures" / "schema_v1.db"
 IN_USE = ("This database is already open in another ShopCRM window on this computer (or "
@@ -42,24 +43,7 @@ def backups(tmp_path, monkeypatch) -> Path:
 @pytest.fixture
 def shop(tmp_path) -> Path:
     """A closed SQLite file with 40 customers."""
-    path = tmp_path / "shop.db"
-    open_database(connection.sqlite_url(path))
-    with connection.db.atomic():
-        for number in range(40):
-            customers.create({"name": f"Khách {number}", "phone": f"0912{number:06d}"})
-    connection.close()
-    return path
-
-
-def damage(path: Path) -> None:
-    """Wreck the first page of an index: quick_check fails, the customer rows still read."""
-    with sqlite3.connect(path) as raw:
-        root = raw.execute("SELECT rootpage FROM sqlite_master WHERE name = 'customer_email'"
-                           ).fetchone()[0]
-        size = raw.execute("PRAGMA page_size").fetchone()[0]
-    with open(path, "r+b") as fh:
-        fh.seek((root - 1) * size)
-        fh.write(bytes(8))
+    return make_closed_shop(tmp_path / "shop.db", 40)
 
 
 def spy_on_check(monkeypatch) -> list[Path]:

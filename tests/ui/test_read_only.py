@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from shopcrm.db.session import open_database
 from shopcrm.ui import app as app_module
 from shopcrm.ui.app import make_application
 from shopcrm.ui.main_window import MainWindow
+from support import damage, make_closed_shop
 
 from .helpers import type_text
 
@@ -30,24 +30,7 @@ def english(qapp, tmp_path, monkeypatch):
 
 @pytest.fixture
 def shop(tmp_path) -> Path:
-    path = tmp_path / "shop.db"
-    open_database(connection.sqlite_url(path))
-    with connection.db.atomic():
-        for number in range(3):
-            customers.create({"name": f"Khách {number}", "phone": f"0912{number:06d}"})
-    connection.close()
-    return path
-
-
-def damage(path: Path) -> None:
-    """Wreck the first page of an index: quick_check fails, the customer rows still read."""
-    with sqlite3.connect(path) as raw:
-        root = raw.execute("SELECT rootpage FROM sqlite_master WHERE name = 'customer_email'"
-                           ).fetchone()[0]
-        size = raw.execute("PRAGMA page_size").fetchone()[0]
-    with open(path, "r+b") as fh:
-        fh.seek((root - 1) * size)
-        fh.write(bytes(8))
+    return make_closed_shop(tmp_path / "shop.db", 3)
 
 
 def answering(monkeypatch, *answers: str) -> list[tuple[str, dict]]:
