@@ -620,6 +620,10 @@
         <translation>Bảng tính Excel, CSV (*.xlsx *.xlsm *.csv)</translation>
     </message>
     <message>
+        <source>T&amp;rash…</source>
+        <translation>Thùng &amp;rác…</translation>
+    </message>
+    <message>
         <source>The backup {name} was restored.</source>
         <translation>Đã khôi phục dữ liệu từ bản sao lưu {name}.</translation>
     </message>
@@ -773,6 +777,56 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>Task</source>
         <translation>Công việc</translation>
+    </message>
+</context>
+<context>
+    <name>TrashDialog</name>
+    <message>
+        <source> A backup is made first, so a restore can bring them back.</source>
+        <translation> ShopCRM sẽ sao lưu trước, nên vẫn có thể khôi phục lại.</translation>
+    </message>
+    <message>
+        <source>&amp;Empty the trash…</source>
+        <translation>Dọn &amp;sạch thùng rác…</translation>
+    </message>
+    <message>
+        <source>&amp;Restore selected</source>
+        <translation>&amp;Khôi phục khách đã chọn</translation>
+    </message>
+    <message>
+        <source>Customers stay here until the trash is emptied.</source>
+        <translation>Khách hàng nằm ở đây cho tới khi thùng rác được dọn sạch.</translation>
+    </message>
+    <message>
+        <source>Delete {count} customer(s) and all their purchases, notes and tasks for good?</source>
+        <translation>Xóa vĩnh viễn {count} khách hàng cùng toàn bộ giao dịch, ghi chú và việc chăm sóc của họ?</translation>
+    </message>
+    <message>
+        <source>The trash is empty.</source>
+        <translation>Thùng rác đang trống.</translation>
+    </message>
+    <message>
+        <source>Trash</source>
+        <translation>Thùng rác</translation>
+    </message>
+</context>
+<context>
+    <name>TrashModel</name>
+    <message>
+        <source>Code</source>
+        <translation>Mã KH</translation>
+    </message>
+    <message>
+        <source>Deleted on</source>
+        <translation>Ngày xóa</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Tên khách hàng</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>Điện thoại</translation>
     </message>
 </context>
 <context>

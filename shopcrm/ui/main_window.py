@@ -21,6 +21,7 @@ from shopcrm.db.connection import CONNECTION_ERRORS
 from shopcrm.io.summary import customer_summary_html
 from shopcrm.ui import i18n, jobs
 from shopcrm.ui.audit_dialog import AuditDialog
+from shopcrm.ui.trash_dialog import TrashDialog
 from shopcrm.ui.backup_keeper import BackupKeeper
 from shopcrm.ui.care_pane import CarePane
 from shopcrm.ui.customer_form import CustomerForm
@@ -35,7 +36,7 @@ from shopcrm.ui.settings_dialog import SettingsDialog
 # How often the window looks for changes made at other counters.
 SYNC_SECONDS = 20
 # What a read-only window turns off: everything that writes to the database.
-EDITING_ACTIONS = ("new", "save", "delete", "import", "settings", "erase", "restore")
+EDITING_ACTIONS = ("new", "save", "delete", "import", "settings", "erase", "restore", "trash")
 
 
 class MainWindow(QMainWindow):
@@ -107,6 +108,7 @@ class MainWindow(QMainWindow):
              self.export_personal_data),
             ("erase", self.tr("Erase &personal data…"), QKeySequence(), self.erase_personal_data),
             ("audit", self.tr("&Audit log"), QKeySequence(), self.open_audit_log),
+            ("trash", self.tr("T&rash…"), QKeySequence(), self.open_trash),
             ("lock", self.tr("&Lock now"), QKeySequence("Ctrl+L"), lambda: self.lock()),
             ("find", self.tr("&Find customer"), QKeySequence.StandardKey.Find, self.focus_search),
             ("refresh", self.tr("&Refresh"), QKeySequence.StandardKey.Refresh, self.refresh),
@@ -125,8 +127,8 @@ class MainWindow(QMainWindow):
         menus = [
             (self.tr("&File"), ["import", "export", None, "print", None, "backup", "restore", None,
                                "quit"]),
-            (self.tr("&Customer"), ["new", "save", "delete", None, "export_personal", "erase",
-                                    None, "find", "refresh"]),
+            (self.tr("&Customer"), ["new", "save", "delete", "trash", None, "export_personal",
+                                    "erase", None, "find", "refresh"]),
             (self.tr("&Tools"), ["settings", "database", "audit", None, "lock"]),
         ]
         for title, names in menus:
@@ -443,6 +445,10 @@ class MainWindow(QMainWindow):
     def _watch_idle(self) -> None:
         self.idle_watcher = IdleWatcher(shop_settings.get("lock_after_minutes"), self)
         self.idle_watcher.idle.connect(lambda: self.lock())
+
+    def open_trash(self) -> None:
+        TrashDialog(self).exec()
+        self.refresh()  # restored customers come back into the list
 
     def open_audit_log(self) -> None:
         AuditDialog(self).exec()
