@@ -6,6 +6,7 @@ KIND is one of:
   import   run_import() of the CSV file ARGUMENT (planned before the work begins)
   demo     demo.generate(ARGUMENT customers)
   trash    customers.trash() of every customer not in the trash
+  purge    customers.purge_trash(): a backup, then the trashed customers deleted for good
   migrate  open a file of the current schema version with a pretend next version, whose
            upgrade adds a column and rewrites every customer row, one UPDATE per row
 
@@ -97,6 +98,13 @@ def main(kind: str, path: str, argument: str | None = None) -> None:
         say("ready")
         say("begin")
         customers.trash(ids, user="crash-test")
+    elif kind == "purge":
+        from shopcrm.core import customers
+
+        open_database(url)
+        say("ready")
+        say("begin")
+        customers.purge_trash(user="crash-test", backup_folder=Path(path).parent / "backups")
     else:
         raise SystemExit(f"unknown kind {kind!r}")
     say("done")
