@@ -123,7 +123,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>(suggested automatically)</source>
+        <source>(suggested: {word})</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

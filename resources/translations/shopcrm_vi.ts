@@ -123,8 +123,8 @@
         <translation>&amp;Lưu</translation>
     </message>
     <message>
-        <source>(suggested automatically)</source>
-        <translation>(tự động gợi ý)</translation>
+        <source>(suggested: {word})</source>
+        <translation>(gợi ý: {word})</translation>
     </message>
     <message>
         <source>Address</source>

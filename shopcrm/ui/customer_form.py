@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QMessageBox, QPlainTextEdit, QPushButton, QScrollArea, QStackedWidget, QVBoxLayout, QWidget,
 )
 
-from shopcrm.core import customers, history, phones, privacy
+from shopcrm.core import customers, dates, history, honorifics, phones, privacy
 from shopcrm.core.errors import ConflictError, KnownError
 from shopcrm.db.connection import CONNECTION_ERRORS
 from shopcrm.db.models import Customer
@@ -120,6 +120,9 @@ class CustomerForm(QWidget):
         layout.addWidget(scroll, 1)
         layout.addLayout(buttons)
         self.inputs["kind"].currentIndexChanged.connect(self._show_organisation_fields)
+        for field in ("kind", "gender"):
+            self.inputs[field].currentIndexChanged.connect(self._show_suggested_honorific)
+        self.inputs["birthday"].textEdited.connect(self._show_suggested_honorific)
         return editor
 
     def _section(self, title: str, rows: list[tuple[str, str, QWidget]]) -> None:
@@ -198,7 +201,7 @@ class CustomerForm(QWidget):
 
     def _honorific_combo(self) -> QComboBox:
         combo = QComboBox()
-        combo.addItem(self.tr("(suggested automatically)"), None)
+        combo.addItem("", None)  # "(suggested: …)", filled in by _show_suggested_honorific
         for word in customers.HONORIFICS:
             combo.addItem(word, word)
         combo.currentIndexChanged.connect(self._changed)
@@ -275,6 +278,7 @@ class CustomerForm(QWidget):
         finally:
             self._loading = False
         self._show_organisation_fields()
+        self._show_suggested_honorific()
         self._set_dirty(False)
         self.stack.setCurrentIndex(1)
 
@@ -313,6 +317,16 @@ class CustomerForm(QWidget):
             else:
                 values[field] = widget.text()
         return values
+
+    def _show_suggested_honorific(self, *_args) -> None:
+        """The automatic choice says what it would be: "(suggested: chị)"."""
+        try:
+            birthday = dates.parse_birthday(self.inputs["birthday"].text())
+        except KnownError:
+            birthday = None
+        word = honorifics.suggest(self.inputs["kind"].currentData(),
+                                  self.inputs["gender"].currentData(), birthday)
+        self.inputs["honorific"].setItemText(0, self.tr("(suggested: {word})").format(word=word))
 
     def _show_organisation_fields(self) -> None:
         organisation = self.inputs["kind"].currentData() == "organisation"

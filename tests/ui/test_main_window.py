@@ -344,3 +344,14 @@ def test_consent_erasure_access_export_and_audit_from_the_window(window, qtbot, 
     assert window.form.title.text().startswith(ha.code)
     actions = [row[2] for row in AuditModel().rows]
     assert actions[:3] == ["erase", "export_personal_data", "consent"]
+
+
+def test_the_form_shows_the_suggested_honorific(window):
+    customers.create({"name": "Trần Thị Dung", "gender": "female", "birthday": "01/01/1995"})
+    window.refresh()
+    window.list.select_row(0)
+    combo = window.form.inputs["honorific"]
+    assert combo.itemText(0) == "(suggested: chị)"
+    window.form.inputs["gender"].setCurrentIndex(window.form.inputs["gender"].findData("male"))
+    assert combo.itemText(0) == "(suggested: anh)"
+    window.form.revert()
