@@ -203,6 +203,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Referred {count} customers: {names}{more}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Relationship</source>
         <translation type="unfinished"></translation>
     </message>

@@ -203,6 +203,10 @@
         <translation>Người giới thiệu (mã khách hàng)</translation>
     </message>
     <message>
+        <source>Referred {count} customers: {names}{more}</source>
+        <translation>Đã giới thiệu {count} khách: {names}{more}</translation>
+    </message>
+    <message>
         <source>Relationship</source>
         <translation>Quan hệ với cửa hàng</translation>
     </message>

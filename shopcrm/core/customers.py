@@ -280,6 +280,14 @@ def purge_trash(user: str | None = None, backup_folder=None) -> int:
     return count
 
 
+def referrals_of(customer_id: int) -> list[tuple[str, str]]:
+    """(code, name) of the customers this one brought in (word of mouth), newest first."""
+    query = (Customer.select(Customer.code, Customer.name)
+             .where((Customer.referred_by == customer_id) & Customer.deleted_at.is_null())
+             .order_by(Customer.created_at.desc()))
+    return list(query.tuples())
+
+
 def count(trashed: bool = False) -> int:
     return Customer.select().where(Customer.deleted_at.is_null(not trashed)).count()
 

@@ -345,6 +345,13 @@ class CustomerForm(QWidget):
                 days=summary.days_since_last(dt.date.today())))
         else:
             self.figures.setText(self.tr("No purchases yet."))
+        referred = customers.referrals_of(customer.id)
+        if referred:
+            names = ", ".join(name for _code, name in referred[:5])
+            more = "…" if len(referred) > 5 else ""
+            self.figures.setText(self.figures.text() + "\n" + self.tr(
+                "Referred {count} customers: {names}{more}").format(
+                count=len(referred), names=names, more=more))
 
     # -- saving --------------------------------------------------------------
     def save(self) -> bool:

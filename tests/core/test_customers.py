@@ -136,3 +136,11 @@ def test_an_update_without_kind_keeps_organisation_fields(db):
     company = add("Công ty Minh Phát", kind="organisation", tax_code="0312345678")
     updated = customers.update(company.id, {"tax_code": "0399999999"}, 1)
     assert updated.tax_code == "0399999999"
+
+
+def test_referrals_of_a_customer(db):
+    ha = add("Nguyễn Thị Hà")
+    add("Trần Đức", referred_by=ha.code)
+    gone = add("Lê Lan", referred_by=ha.code)
+    customers.trash([gone.id])
+    assert customers.referrals_of(ha.id) == [("KH000002", "Trần Đức")]

@@ -355,3 +355,11 @@ def test_the_form_shows_the_suggested_honorific(window):
     window.form.inputs["gender"].setCurrentIndex(window.form.inputs["gender"].findData("male"))
     assert combo.itemText(0) == "(suggested: anh)"
     window.form.revert()
+
+
+def test_the_detail_pane_shows_whom_a_customer_referred(window):
+    ha = customers.create({"name": "Nguyễn Thị Hà"})
+    customers.create({"name": "Trần Đức", "referred_by": ha.code})
+    window.refresh()
+    window.open_customer(ha.id)
+    assert "Referred 1 customers: Trần Đức" in window.form.figures.text()
