@@ -7,6 +7,9 @@ place, one version at a time, inside one transaction (playhouse.migrate's
 To change the schema: bump CURRENT_VERSION, change the models, add a function
 to UPGRADES that brings version N-1 to N with the migrator, and save a fixture
 database of the old version under tests/fixtures (see make_fixture.py there).
+What the models cannot express (version 2: the customer search index, an SQLite
+FTS5 table with its triggers or a PostgreSQL pg_trgm index) lives in a module of
+its own whose DDL both _create_schema and the upgrade step call.
 """
 
 from __future__ import annotations
@@ -16,13 +19,22 @@ from typing import Callable
 import peewee
 from playhouse.migrate import SchemaMigrator
 
+from shopcrm.db import search_index
 from shopcrm.db.errors import QT_TRANSLATE_NOOP, NewerSchemaError
 from shopcrm.db.models import ALL_MODELS, Customer, SchemaVersion, utcnow
 
-CURRENT_VERSION = 1
+CURRENT_VERSION = 2
+
+
+def _add_search_index(migrator: SchemaMigrator) -> None:
+    """Version 2: the customer search index (SQLite FTS5 trigram, PostgreSQL pg_trgm)."""
+    search_index.create(migrator.database)
+
 
 # UPGRADES[n] upgrades a database at version n-1 to version n.
-UPGRADES: dict[int, Callable[[SchemaMigrator], None]] = {}
+UPGRADES: dict[int, Callable[[SchemaMigrator], None]] = {
+    2: _add_search_index,
+}
 
 
 def schema_version(database: peewee.Database) -> int | None:
@@ -72,6 +84,7 @@ def _create_schema(database: peewee.Database) -> None:
         )
     with database.atomic():
         database.create_tables(ALL_MODELS)
+        search_index.create(database)  # the same DDL as the upgrade to version 2
         SchemaVersion.create(version=CURRENT_VERSION)
 
 

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import peewee
 
-from shopcrm.db import connection, migrations
+from shopcrm.db import connection, migrations, search_index
 from shopcrm.db.errors import QT_TRANSLATE_NOOP, KnownError
 from shopcrm.db.models import ALL_MODELS, SchemaVersion
 
@@ -184,7 +184,8 @@ def _refuse_non_empty(target: peewee.Database, target_url: str) -> None:
     """Never merge into or overwrite a shop: only an empty database (or an empty,
     freshly made ShopCRM schema) is taken."""
     ours = {m._meta.table_name for m in ALL_MODELS}
-    tables = [t for t in target.get_tables() if not t.startswith("sqlite_")]
+    tables = [t for t in target.get_tables()
+              if not t.startswith("sqlite_") and not search_index.is_index_table(t)]
     holds_data = any(t not in ours for t in tables) or any(
         target.execute_sql(f"SELECT 1 FROM {_quote(target, t)} LIMIT 1").fetchone()
         for t in tables if t != SchemaVersion._meta.table_name

@@ -24,6 +24,8 @@ class CustomerList(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.model = CustomerTableModel(self)
+        # The rest of a long list arrives after its first page: the counts follow it.
+        self.model.rowsInserted.connect(lambda *_: self.reloaded.emit())
         self.search = QLineEdit()
         self.search.setPlaceholderText(
             self.tr("Search by name (no tones needed), phone, email, code or note…"))
@@ -73,6 +75,8 @@ class CustomerList(QWidget):
         keep = keep if keep is not None else self.current_id()
         scrolled = self.view.verticalScrollBar().value()
         self.model.refresh()
+        if scrolled:  # scrolled down: the whole list, so the position can be kept
+            self.model.load_all()
         self.view.verticalScrollBar().setValue(scrolled)
         self._show_empty_state()
         self.reloaded.emit()

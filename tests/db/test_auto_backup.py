@@ -19,7 +19,9 @@ from shopcrm.db.models import AuditLog, Customer, Purchase
 from shopcrm.db.session import open_database
 from shopcrm.io import importer
 
-FIXTURE_V1 = Path(__file__).parents[1] / "fixtures" / "schema_v1.db"
+# A database at the current schema, so that a pretended next version is one step up.
+FIXTURE_CURRENT = (Path(__file__).parents[1] / "fixtures"
+                   / f"schema_v{migrations.CURRENT_VERSION}.db")
 NOW = dt.datetime(2026, 11, 23, 15, 30, 5)
 
 
@@ -190,7 +192,7 @@ def test_no_import_when_the_backup_fails(shop, monkeypatch):
 
 
 def pretend_next_version(monkeypatch):
-    """As test_migrations does: a version 2 that adds a column."""
+    """As test_migrations does: a next version that adds a column."""
     current = migrations.CURRENT_VERSION
 
     def add_points(migrator):
@@ -208,7 +210,7 @@ def columns(path: Path) -> set[str]:
 
 def test_a_backup_is_taken_before_a_migration(tmp_path, monkeypatch):
     copy = tmp_path / "v1.db"
-    shutil.copy(FIXTURE_V1, copy)
+    shutil.copy(FIXTURE_CURRENT, copy)
     current = pretend_next_version(monkeypatch)
     folder = tmp_path / "backups"
     open_database(connection.sqlite_url(copy), backup_folder=folder)
@@ -233,7 +235,7 @@ def test_no_backup_for_a_new_or_current_database(tmp_path):
 
 def test_no_migration_when_its_backup_fails(tmp_path, monkeypatch):
     copy = tmp_path / "v1.db"
-    shutil.copy(FIXTURE_V1, copy)
+    shutil.copy(FIXTURE_CURRENT, copy)
     pretend_next_version(monkeypatch)
     monkeypatch.setattr(backup, "_integrity_check", lambda conn: "page 3 is broken")
     with pytest.raises(backup.BackupError):

@@ -14,7 +14,9 @@ from shopcrm.db import connection, migrations
 from shopcrm.db.models import ALL_MODELS, Customer, SchemaVersion
 from shopcrm.db.session import open_database
 
-FIXTURES = sorted((Path(__file__).parents[1] / "fixtures").glob("schema_v*.db"))
+FIXTURES = sorted((Path(__file__).parents[1] / "fixtures").glob("schema_v*.db"),
+                  key=lambda p: int(p.stem.removeprefix("schema_v")))
+FIXTURES_BY_NAME = {p.name: p for p in FIXTURES}
 
 
 def table_counts(path: Path) -> dict[str, int]:
@@ -56,9 +58,9 @@ def test_fixture_upgrades_with_every_row(fixture, tmp_path):
 
 
 def test_runner_applies_an_upgrade_after_the_backup_hook(tmp_path, monkeypatch):
-    """A pretend version 2 adds a column: the runner calls the hook, migrates, keeps rows."""
-    copy = tmp_path / "v1.db"
-    shutil.copy(FIXTURES[0], copy)
+    """A pretend next version adds a column: the runner calls the hook, migrates, keeps rows."""
+    copy = tmp_path / "current.db"
+    shutil.copy(FIXTURES_BY_NAME[f"schema_v{migrations.CURRENT_VERSION}.db"], copy)
     import peewee
 
     def add_loyalty_points(migrator):

@@ -16,7 +16,7 @@ import pytest
 
 from shopcrm.cli import main
 from shopcrm.core import customers, demo, listing, settings
-from shopcrm.db import connection, transfer
+from shopcrm.db import connection, search_index, transfer
 from shopcrm.db.migrations import CURRENT_VERSION
 from shopcrm.db.models import (
     ALL_MODELS, AuditLog, CareRule, CareTask, Customer, ImportBatch, Purchase, SchemaVersion,
@@ -118,6 +118,11 @@ def check_target(shop: Shop, url: str) -> None:
             .where(Customer.referred_by.is_null(False))} == shop.referrals
     assert Customer.get_by_id(1).referred_by.id == shop.huong
     assert listing.find_ids("huong do") == shop.found  # folded search, no diacritics
+    # The search index (SQLite FTS5 / PostgreSQL pg_trgm) came with the schema and holds
+    # the copied rows: found through it by a part of the phone and of the name.
+    assert search_index.has_index(connection.db.obj)
+    assert shop.huong in listing.find_ids("345 678", limit=200)
+    assert shop.huong in listing.find_ids("uong do", limit=200)
     assert listing.find_ids("bo", trashed=True) == [shop.trashed]
     assert shop.trashed not in listing.find_ids("")
     new = customers.create({"name": "Lê Văn Mới"})
