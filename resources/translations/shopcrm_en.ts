@@ -115,6 +115,10 @@
 <context>
     <name>CustomerForm</name>
     <message>
+        <source>&amp;Open the other customer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>&amp;Revert</source>
         <translation type="unfinished"></translation>
     </message>
@@ -128,6 +132,13 @@
     </message>
     <message>
         <source>Address</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Another customer has this phone number or email:
+{names}
+
+Save anyway, or open the customer already there (what you typed here is not saved)?</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -168,6 +179,10 @@
     </message>
     <message>
         <source>Keep their data</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Maybe already there</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -216,6 +231,10 @@
     </message>
     <message>
         <source>Role</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save &amp;anyway</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -349,6 +368,72 @@
     </message>
     <message>
         <source>Use the &amp;local file</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DuplicatesDialog</name>
+    <message>
+        <source>&amp;Merge…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Find duplicates</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Looking for customers entered twice…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Merge customers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No duplicates found.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The search failed: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} group(s) of customers that look like the same person. Select one and press Merge.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DuplicatesModel</name>
+    <message>
+        <source>Codes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Names</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Phones</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Same email</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Same name and address</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Same name, same last 6 phone digits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Same phone number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -560,6 +645,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Find d&amp;uplicates…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Import customers</source>
         <translation type="unfinished"></translation>
     </message>
@@ -657,6 +746,45 @@
     </message>
     <message>
         <source>{title} (read-only)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>MergeDialog</name>
+    <message>
+        <source>&amp;Merge</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep the customer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Merge customers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Merge {codes} into {code} ({name})? The merged customers are deleted after everything of theirs has moved; this cannot be undone.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Referred by (code)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Their purchases, notes, feedback, care tasks, consents and tags all go to the customer kept; the others are then deleted. Choose the value to keep where they differ.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{value} (from {code})</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -894,6 +1022,10 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>A customer to merge no longer exists.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>A password needs at least {count} characters.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -931,6 +1063,10 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>Cannot write {path}: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose at least two different customers to merge.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -975,6 +1111,10 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>The copy to {url} failed: {reason}. Nothing was written there.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The customer to keep is in the trash: restore it first.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -115,6 +115,10 @@
 <context>
     <name>CustomerForm</name>
     <message>
+        <source>&amp;Open the other customer</source>
+        <translation>&amp;Mở khách hàng đã có</translation>
+    </message>
+    <message>
         <source>&amp;Revert</source>
         <translation>&amp;Hoàn tác</translation>
     </message>
@@ -129,6 +133,16 @@
     <message>
         <source>Address</source>
         <translation>Địa chỉ</translation>
+    </message>
+    <message>
+        <source>Another customer has this phone number or email:
+{names}
+
+Save anyway, or open the customer already there (what you typed here is not saved)?</source>
+        <translation>Đã có khách hàng khác dùng số điện thoại hoặc email này:
+{names}
+
+Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ không được lưu)?</translation>
     </message>
     <message>
         <source>Cannot reach the database ({reason}). Your changes are kept here: press Save again when it is back.</source>
@@ -169,6 +183,10 @@
     <message>
         <source>Keep their data</source>
         <translation>Lưu giữ thông tin của khách</translation>
+    </message>
+    <message>
+        <source>Maybe already there</source>
+        <translation>Có thể khách đã có</translation>
     </message>
     <message>
         <source>New customer</source>
@@ -217,6 +235,10 @@
     <message>
         <source>Role</source>
         <translation>Vai trò</translation>
+    </message>
+    <message>
+        <source>Save &amp;anyway</source>
+        <translation>&amp;Vẫn lưu</translation>
     </message>
     <message>
         <source>Select a customer in the list, or add a new one.</source>
@@ -350,6 +372,72 @@
     <message>
         <source>Use the &amp;local file</source>
         <translation>Dùng tệp trên &amp;máy này</translation>
+    </message>
+</context>
+<context>
+    <name>DuplicatesDialog</name>
+    <message>
+        <source>&amp;Merge…</source>
+        <translation>&amp;Gộp…</translation>
+    </message>
+    <message>
+        <source>Find duplicates</source>
+        <translation>Tìm khách hàng trùng</translation>
+    </message>
+    <message>
+        <source>Looking for customers entered twice…</source>
+        <translation>Đang tìm khách hàng bị nhập hai lần…</translation>
+    </message>
+    <message>
+        <source>Merge customers</source>
+        <translation>Gộp khách hàng trùng</translation>
+    </message>
+    <message>
+        <source>No duplicates found.</source>
+        <translation>Không tìm thấy khách hàng trùng.</translation>
+    </message>
+    <message>
+        <source>The search failed: {reason}</source>
+        <translation>Không tìm được: {reason}</translation>
+    </message>
+    <message>
+        <source>{count} group(s) of customers that look like the same person. Select one and press Merge.</source>
+        <translation>{count} nhóm khách hàng có vẻ là cùng một người. Chọn một nhóm rồi bấm Gộp.</translation>
+    </message>
+</context>
+<context>
+    <name>DuplicatesModel</name>
+    <message>
+        <source>Codes</source>
+        <translation>Mã</translation>
+    </message>
+    <message>
+        <source>Names</source>
+        <translation>Họ tên</translation>
+    </message>
+    <message>
+        <source>Phones</source>
+        <translation>Số điện thoại</translation>
+    </message>
+    <message>
+        <source>Same email</source>
+        <translation>Trùng email</translation>
+    </message>
+    <message>
+        <source>Same name and address</source>
+        <translation>Trùng họ tên và địa chỉ</translation>
+    </message>
+    <message>
+        <source>Same name, same last 6 phone digits</source>
+        <translation>Trùng họ tên, trùng 6 số cuối điện thoại</translation>
+    </message>
+    <message>
+        <source>Same phone number</source>
+        <translation>Trùng số điện thoại</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>Lý do</translation>
     </message>
 </context>
 <context>
@@ -560,6 +648,10 @@
         <translation>Đang xuất dữ liệu…</translation>
     </message>
     <message>
+        <source>Find d&amp;uplicates…</source>
+        <translation>Tìm khách trùn&amp;g…</translation>
+    </message>
+    <message>
         <source>Import customers</source>
         <translation>Nhập danh sách khách hàng</translation>
     </message>
@@ -658,6 +750,45 @@
     <message>
         <source>{title} (read-only)</source>
         <translation>{title} (chỉ xem)</translation>
+    </message>
+</context>
+<context>
+    <name>MergeDialog</name>
+    <message>
+        <source>&amp;Merge</source>
+        <translation>&amp;Gộp</translation>
+    </message>
+    <message>
+        <source>Keep the customer</source>
+        <translation>Giữ lại khách hàng</translation>
+    </message>
+    <message>
+        <source>Merge customers</source>
+        <translation>Gộp khách hàng trùng</translation>
+    </message>
+    <message>
+        <source>Merge {codes} into {code} ({name})? The merged customers are deleted after everything of theirs has moved; this cannot be undone.</source>
+        <translation>Gộp {codes} vào {code} ({name})? Các khách hàng được gộp sẽ bị xóa sau khi mọi dữ liệu của họ đã được chuyển sang; không thể hoàn tác.</translation>
+    </message>
+    <message>
+        <source>Referred by (code)</source>
+        <translation>Người giới thiệu (mã khách hàng)</translation>
+    </message>
+    <message>
+        <source>Their purchases, notes, feedback, care tasks, consents and tags all go to the customer kept; the others are then deleted. Choose the value to keep where they differ.</source>
+        <translation>Toàn bộ lần mua, ghi chú, phản hồi, việc chăm sóc, sự đồng ý và nhãn đều chuyển sang khách hàng được giữ lại; các khách hàng còn lại sau đó bị xóa. Ở những mục khác nhau, hãy chọn giá trị cần giữ.</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>không</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>có</translation>
+    </message>
+    <message>
+        <source>{value} (from {code})</source>
+        <translation>{value} (của {code})</translation>
     </message>
 </context>
 <context>
@@ -895,6 +1026,10 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Vui lòng nhập tên khách hàng.</translation>
     </message>
     <message>
+        <source>A customer to merge no longer exists.</source>
+        <translation>Một khách hàng cần gộp không còn tồn tại.</translation>
+    </message>
+    <message>
         <source>A password needs at least {count} characters.</source>
         <translation>Mật khẩu cần có ít nhất {count} ký tự.</translation>
     </message>
@@ -933,6 +1068,10 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>Cannot write {path}: {reason}</source>
         <translation>Không ghi được tệp {path}: {reason}</translation>
+    </message>
+    <message>
+        <source>Choose at least two different customers to merge.</source>
+        <translation>Hãy chọn ít nhất hai khách hàng khác nhau để gộp.</translation>
     </message>
     <message>
         <source>Customers were changed at another counter during the import, so nothing was imported. Import the file again.</source>
@@ -977,6 +1116,10 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>The copy to {url} failed: {reason}. Nothing was written there.</source>
         <translation>Sao chép sang {url} không thành công: {reason}. Không có gì được ghi vào đó.</translation>
+    </message>
+    <message>
+        <source>The customer to keep is in the trash: restore it first.</source>
+        <translation>Khách hàng được giữ lại đang ở trong thùng rác: hãy khôi phục trước.</translation>
     </message>
     <message>
         <source>The database {path} is damaged ({reason}). ShopCRM has only read it, so nothing got worse: open it read-only to see and export your customers, and restore the newest backup, {newest}.</source>

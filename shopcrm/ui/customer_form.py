@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QMessageBox, QPlainTextEdit, QPushButton, QScrollArea, QStackedWidget, QVBoxLayout, QWidget,
 )
 
-from shopcrm.core import customers, dates, history, honorifics, phones, privacy
+from shopcrm.core import customers, dates, duplicates, history, honorifics, phones, privacy
 from shopcrm.core.errors import ConflictError, KnownError
 from shopcrm.db.connection import CONNECTION_ERRORS
 from shopcrm.db.models import Customer
@@ -28,6 +28,8 @@ class CustomerForm(QWidget):
     """View and edit one customer; `saved` carries the id after a successful save."""
 
     saved = Signal(int)
+    # The user chose to open the other customer that has the same phone or email.
+    open_customer = Signal(int)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -356,6 +358,8 @@ class CustomerForm(QWidget):
     # -- saving --------------------------------------------------------------
     def save(self) -> bool:
         """Validate and store; on errors, show them beside the fields and keep the edits."""
+        if not self._check_duplicate():
+            return False
         try:
             if self._creating:
                 customer = customers.create(self.raw_values())
@@ -376,6 +380,43 @@ class CustomerForm(QWidget):
         self.load(customer.id)
         self.saved.emit(customer.id)
         return True
+
+    def _check_duplicate(self) -> bool:
+        """Before storing a phone or email another customer has: ask. True: go on saving."""
+        try:
+            raw = self.raw_values()
+            customers.clean(raw)  # bad fields are shown first, without asking
+            contacts = duplicates.contact_values(raw)
+            if not self._creating:  # only what this edit brings in
+                contacts = {field: value for field, value in contacts.items()
+                            if value != getattr(self._customer, field)}
+            others = duplicates.same_contact(contacts, exclude_id=self.customer_id)
+            people = list(Customer.select(Customer.name, Customer.code)
+                          .where(Customer.id.in_(others[:5])).order_by(Customer.id))
+        except (KnownError, *CONNECTION_ERRORS):
+            return True  # the save itself names the bad fields, or the lost connection
+        if not others:
+            return True
+        names = [f"{person.name} ({person.code})" for person in people]
+        answer = self.ask_duplicate(names)
+        if answer == "open":
+            self._set_dirty(False)  # the user chose the customer already there
+            self.open_customer.emit(others[0])
+            return False
+        return answer == "save"
+
+    def ask_duplicate(self, names: list[str]) -> str:
+        """'save', 'open' or 'cancel' (a method so tests can answer it)."""
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Maybe already there"), self.tr(
+            "Another customer has this phone number or email:\n{names}\n\nSave anyway, or open "
+            "the customer already there (what you typed here is not saved)?").format(
+            names="\n".join(names)), parent=self)
+        save = box.addButton(self.tr("Save &anyway"), QMessageBox.ButtonRole.AcceptRole)
+        open_other = box.addButton(self.tr("&Open the other customer"),
+                                   QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return {save: "save", open_other: "open"}.get(box.clickedButton(), "cancel")
 
     def _show_form_error(self, text: str) -> bool:
         self.form_error.setText(text)

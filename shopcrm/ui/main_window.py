@@ -18,10 +18,12 @@ from shopcrm.core import settings as shop_settings
 from shopcrm.core.errors import KnownError
 from shopcrm.db import connection
 from shopcrm.db.connection import CONNECTION_ERRORS
+from shopcrm.db.models import Customer
 from shopcrm.io.summary import customer_summary_html
 from shopcrm.ui import i18n, jobs
 from shopcrm.ui.audit_dialog import AuditDialog
 from shopcrm.ui.trash_dialog import TrashDialog
+from shopcrm.ui.duplicates_dialog import DuplicatesDialog
 from shopcrm.ui.backup_keeper import BackupKeeper
 from shopcrm.ui.care_pane import CarePane
 from shopcrm.ui.customer_form import CustomerForm
@@ -36,7 +38,8 @@ from shopcrm.ui.settings_dialog import SettingsDialog
 # How often the window looks for changes made at other counters.
 SYNC_SECONDS = 20
 # What a read-only window turns off: everything that writes to the database.
-EDITING_ACTIONS = ("new", "save", "delete", "import", "settings", "erase", "restore", "trash")
+EDITING_ACTIONS = ("new", "save", "delete", "import", "settings", "erase", "restore", "trash",
+                   "duplicates")
 
 
 class MainWindow(QMainWindow):
@@ -68,6 +71,7 @@ class MainWindow(QMainWindow):
         self.list.reloaded.connect(self._update_counts)
         self.form.saved.connect(self._saved)
         self.care.open_customer.connect(self.open_customer)
+        self.form.open_customer.connect(self.open_customer)
         self.care.changed.connect(self._update_counts)
         self._restore_layout()
         self._show(None)
@@ -109,6 +113,7 @@ class MainWindow(QMainWindow):
             ("erase", self.tr("Erase &personal data…"), QKeySequence(), self.erase_personal_data),
             ("audit", self.tr("&Audit log"), QKeySequence(), self.open_audit_log),
             ("trash", self.tr("T&rash…"), QKeySequence(), self.open_trash),
+            ("duplicates", self.tr("Find d&uplicates…"), QKeySequence(), self.open_duplicates),
             ("lock", self.tr("&Lock now"), QKeySequence("Ctrl+L"), lambda: self.lock()),
             ("find", self.tr("&Find customer"), QKeySequence.StandardKey.Find, self.focus_search),
             ("refresh", self.tr("&Refresh"), QKeySequence.StandardKey.Refresh, self.refresh),
@@ -127,8 +132,8 @@ class MainWindow(QMainWindow):
         menus = [
             (self.tr("&File"), ["import", "export", None, "print", None, "backup", "restore", None,
                                "quit"]),
-            (self.tr("&Customer"), ["new", "save", "delete", "trash", None, "export_personal",
-                                    "erase", None, "find", "refresh"]),
+            (self.tr("&Customer"), ["new", "save", "delete", "trash", "duplicates", None,
+                                    "export_personal", "erase", None, "find", "refresh"]),
             (self.tr("&Tools"), ["settings", "database", "audit", None, "lock"]),
         ]
         for title, names in menus:
@@ -265,8 +270,8 @@ class MainWindow(QMainWindow):
         self.list.reload(keep=self._shown_id)
         shown = self._shown_id
         if shown is not None and self.form.customer_id == shown:
-            current = customers.get(shown)
-            if current.deleted_at is not None:
+            current = Customer.get_or_none(Customer.id == shown)  # gone: merged elsewhere
+            if current is None or current.deleted_at is not None:
                 self._show(None)
             elif current.version != self.form.loaded_version:
                 self.form.load(shown)
@@ -445,6 +450,20 @@ class MainWindow(QMainWindow):
     def _watch_idle(self) -> None:
         self.idle_watcher = IdleWatcher(shop_settings.get("lock_after_minutes"), self)
         self.idle_watcher.idle.connect(lambda: self.lock())
+
+    def open_duplicates(self) -> None:
+        """Customer > Find duplicates: merging may delete the customer shown, so it is
+        saved or left first."""
+        if not self.form.maybe_leave():
+            return
+        dialog = DuplicatesDialog(self)
+        self.show_duplicates(dialog)
+        if dialog.merged_any:
+            self.refresh()
+
+    def show_duplicates(self, dialog: DuplicatesDialog) -> None:
+        """Run the dialog (a method so tests can drive it)."""
+        dialog.exec()
 
     def open_trash(self) -> None:
         TrashDialog(self).exec()
