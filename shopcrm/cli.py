@@ -23,7 +23,7 @@ log = logging.getLogger("shopcrm")
 
 DEMO_CUSTOMERS = 2_000
 # Commands that only read: beside an open window, or on a damaged file, they read it read-only.
-READING_COMMANDS = ("backup", "export")
+READING_COMMANDS = ("backup", "export", "search")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
                           "or email)")
     imp.add_argument("--rejects", type=Path, metavar="FILE.xlsx",
                      help="write the rows that could not be imported, with the reason")
+
+    search = commands.add_parser("search", help="find customers, as the window's search box")
+    search.add_argument("text")
+    search.add_argument("--json", action="store_true", help="print JSON instead of lines")
+    search.add_argument("--limit", type=int, default=50, metavar="N")
 
     exp = commands.add_parser("export", help="export customers to .xlsx or .csv")
     exp.add_argument("file", type=Path)
@@ -158,6 +163,24 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0 if not result.rejected else 1
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    """The matches of the window's search code: code, name, phone (grouped)."""
+    import json
+
+    from shopcrm.core import listing, phones
+
+    ids = listing.find_ids(args.text, limit=args.limit)
+    rows = listing.fetch_rows(ids)
+    found = [{"code": rows[i].code, "name": rows[i].name,
+              "phone": phones.format_phone(rows[i].phone)} for i in ids]
+    if args.json:
+        print(json.dumps(found, ensure_ascii=False, indent=2))
+    else:
+        for row in found:
+            print(f"{row['code']}\t{row['name']}\t{row['phone']}")
+    return 0 if found else 1
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from shopcrm.io.export import export_customers
 
@@ -199,5 +222,6 @@ def cmd_migrate_to(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"demo": cmd_demo, "import": cmd_import, "export": cmd_export, "backup": cmd_backup,
+COMMANDS = {"demo": cmd_demo, "import": cmd_import, "export": cmd_export, "search": cmd_search,
+            "backup": cmd_backup,
             "restore": cmd_restore, "migrate-to": cmd_migrate_to}
