@@ -2,42 +2,33 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QDateTime, QModelIndex, Qt, QTimeZone
+from PySide6.QtCore import QDateTime, QTimeZone
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QTableView, QVBoxLayout
 
 from shopcrm.db.models import AuditLog
+from shopcrm.ui.rows_model import RowsModel
 
 SHOWN = 2_000
 
 
-class AuditModel(QAbstractTableModel):
+class AuditModel(RowsModel):
     """The newest entries of the audit log (a bounded list: loaded whole)."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.rows = list(AuditLog.select(AuditLog.at, AuditLog.user, AuditLog.action,
-                                         AuditLog.details)
-                         .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(SHOWN).tuples())
+        self.set_rows(AuditLog.select(AuditLog.at, AuditLog.user, AuditLog.action,
+                                      AuditLog.details)
+                      .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(SHOWN).tuples())
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
+    def titles(self) -> tuple[str, ...]:
+        return (self.tr("When"), self.tr("Who"), self.tr("What"), self.tr("Details"))
 
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else 4
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return (self.tr("When"), self.tr("Who"), self.tr("What"), self.tr("Details"))[section]
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        at, user, action, details = self.rows[index.row()]
-        if index.column() == 0:  # stored in UTC, shown in the computer's time
+    def cell(self, row, column: int) -> str:
+        at, user, action, details = row
+        if column == 0:  # stored in UTC, shown in the computer's time
             when = QDateTime(at.date(), at.time(), QTimeZone.utc()).toLocalTime()
             return when.toString("dd/MM/yyyy HH:mm")
-        return (None, user or "", action, details or "")[index.column()]
+        return (None, user or "", action, details or "")[column]
 
 
 class AuditDialog(QDialog):

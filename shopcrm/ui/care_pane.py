@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QPushButton, QTableView,
@@ -14,63 +14,52 @@ from PySide6.QtWidgets import (
 from shopcrm.core import care
 from shopcrm.ui import i18n
 from shopcrm.ui.labels import label
+from shopcrm.ui.rows_model import RowsModel
 
 OVERDUE_COLOUR = QColor("#b3261e")
 
 
-class TaskTableModel(QAbstractTableModel):
+class TaskTableModel(RowsModel):
     """A short list of care tasks (hundreds, not 100,000: loaded whole)."""
 
     def __init__(self, show_customer: bool, parent=None):
         super().__init__(parent)
         self.show_customer = show_customer
-        self.tasks: list[care.TaskRow] = []
         self.today = dt.date.today()
 
+    @property
+    def tasks(self) -> list[care.TaskRow]:
+        return self.rows
+
     def set_tasks(self, tasks: list[care.TaskRow], today: dt.date) -> None:
-        self.beginResetModel()
-        self.tasks, self.today = tasks, today
-        self.endResetModel()
+        self.today = today
+        self.set_rows(tasks)
 
     def columns(self) -> list[str]:
         return ["due", "customer", "task"] if self.show_customer else ["due", "task", "status"]
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.tasks)
+    def titles(self) -> tuple[str, ...]:
+        names = {"due": self.tr("Due"), "customer": self.tr("Customer"),
+                 "task": self.tr("Task"), "status": self.tr("Status")}
+        return tuple(names[column] for column in self.columns())
 
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.columns())
+    def cell(self, task: care.TaskRow, column: int) -> str:
+        name = self.columns()[column]
+        if name == "due":
+            return i18n.date_text(task.due_date)
+        if name == "customer":
+            return task.customer_name
+        if name == "status":
+            return label("status", task.status)
+        return task.title or label("task_type", task.task_type)
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        titles = {"due": self.tr("Due"), "customer": self.tr("Customer"),
-                  "task": self.tr("Task"), "status": self.tr("Status")}
-        return titles[self.columns()[section]]
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        task = self.tasks[index.row()]
-        column = self.columns()[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(task, column)
+    def extra(self, task: care.TaskRow, column: int, role: Qt.ItemDataRole):
         overdue = task.status == "planned" and task.due_date < self.today
-        if role == Qt.ItemDataRole.ForegroundRole and overdue and column == "due":
+        if role == Qt.ItemDataRole.ForegroundRole and overdue and self.columns()[column] == "due":
             return QBrush(OVERDUE_COLOUR)
         if role == Qt.ItemDataRole.ToolTipRole:
             return task.title or label("task_type", task.task_type)
         return None
-
-    @staticmethod
-    def _text(task: care.TaskRow, column: str) -> str:
-        if column == "due":
-            return i18n.date_text(task.due_date)
-        if column == "customer":
-            return task.customer_name
-        if column == "status":
-            return label("status", task.status)
-        return task.title or label("task_type", task.task_type)
 
 
 class CarePane(QWidget):

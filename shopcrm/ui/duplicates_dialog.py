@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Qt
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHeaderView, QLabel,
     QMessageBox, QPushButton, QScrollArea, QTableView, QVBoxLayout, QWidget,
@@ -20,6 +20,7 @@ from shopcrm.core.errors import KnownError
 from shopcrm.db.models import Customer
 from shopcrm.ui import i18n, jobs
 from shopcrm.ui.labels import CHOICE_LABELS, field_label, label
+from shopcrm.ui.rows_model import RowsModel
 
 
 def reason_text(reason: str) -> str:
@@ -34,42 +35,27 @@ def reason_text(reason: str) -> str:
     return texts.get(reason, reason)
 
 
-class DuplicatesModel(QAbstractTableModel):
-    """One row per group: reason, codes, names, phones."""
+class DuplicatesModel(RowsModel):
+    """One row per group (self.rows): reason, codes, names, phones."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.groups: list[duplicates.DuplicateGroup] = []
         self.people: dict[int, tuple] = {}  # id -> (code, name, phone)
 
     def set_groups(self, groups: list[duplicates.DuplicateGroup]) -> None:
-        self.beginResetModel()
-        self.groups = list(groups)
-        ids = sorted({cid for group in self.groups for cid in group.ids})
+        ids = sorted({cid for group in groups for cid in group.ids})
         self.people = {}
         for start in range(0, len(ids), 500):  # stay under any database's parameter limit
             rows = (Customer.select(Customer.id, Customer.code, Customer.name, Customer.phone)
                     .where(Customer.id.in_(ids[start:start + 500])).tuples())
             self.people.update({cid: (code, name, phone) for cid, code, name, phone in rows})
-        self.endResetModel()
+        self.set_rows(groups)
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.groups)
+    def titles(self) -> tuple[str, ...]:
+        return (self.tr("Why"), self.tr("Codes"), self.tr("Names"), self.tr("Phones"))
 
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else 4
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return (self.tr("Why"), self.tr("Codes"), self.tr("Names"), self.tr("Phones"))[section]
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        group = self.groups[index.row()]
+    def cell(self, group, column: int) -> str:
         people = [self.people.get(cid, ("?", "?", None)) for cid in group.ids]
-        column = index.column()
         if column == 0:
             return reason_text(group.reason)
         if column == 1:
@@ -139,7 +125,7 @@ class DuplicatesDialog(QDialog):
 
     def selected_group(self) -> duplicates.DuplicateGroup | None:
         rows = self.view.selectionModel().selectedRows()
-        return self.model.groups[rows[0].row()] if rows else None
+        return self.model.rows[rows[0].row()] if rows else None
 
     def merge_selected(self) -> bool:
         group = self.selected_group()

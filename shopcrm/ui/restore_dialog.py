@@ -14,7 +14,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Callable, NamedTuple
 
-from PySide6.QtCore import QAbstractTableModel, QLocale, QModelIndex, Qt, QUrl
+from PySide6.QtCore import QLocale, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QHeaderView,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from shopcrm.db import backup, backup_policy
 from shopcrm.ui import backup_settings, i18n
 from shopcrm.ui.backup_keeper import describe_time
+from shopcrm.ui.rows_model import RowsModel
 
 
 class BackupRow(NamedTuple):
@@ -51,39 +52,20 @@ def list_backups(folder: Path) -> list[BackupRow]:
     return sorted(rows, key=lambda row: row.taken_at, reverse=True)
 
 
-class BackupsModel(QAbstractTableModel):
-    COLUMNS = 4
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.rows: list[BackupRow] = []
-
+class BackupsModel(RowsModel):
     def load(self, folder: Path) -> None:
-        self.beginResetModel()
-        self.rows = list_backups(folder)
-        self.endResetModel()
+        self.set_rows(list_backups(folder))
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
+    def titles(self) -> tuple[str, ...]:
+        return (self.tr("Date"), self.tr("Size"), self.tr("Customers"), self.tr("File"))
 
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else self.COLUMNS
+    def cell(self, row: BackupRow, column: int) -> str:
+        return (describe_time(row.taken_at), size_text(row.size),
+                "?" if row.customers is None else i18n.number(row.customers),
+                row.path.name)[column]
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            titles = (self.tr("Date"), self.tr("Size"), self.tr("Customers"), self.tr("File"))
-            return titles[section]
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        row = self.rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (describe_time(row.taken_at), size_text(row.size),
-                    "?" if row.customers is None else i18n.number(row.customers),
-                    row.path.name)[index.column()]
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (1, 2):
+    def extra(self, row: BackupRow, column: int, role: Qt.ItemDataRole):
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (1, 2):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
             return str(row.path)

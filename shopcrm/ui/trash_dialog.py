@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QMessageBox, QPushButton,
     QTableView, QVBoxLayout,
@@ -12,40 +11,28 @@ from shopcrm.core import customers, phones
 from shopcrm.db.connection import is_sqlite
 from shopcrm.db.models import Customer
 from shopcrm.ui import backup_settings, i18n
+from shopcrm.ui.rows_model import RowsModel
 
 
-class TrashModel(QAbstractTableModel):
+class TrashModel(RowsModel):
     """The customers in the trash, most recently deleted first."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.rows: list[tuple] = []
         self.reload()
 
     def reload(self) -> None:
-        self.beginResetModel()
-        self.rows = list(Customer.select(Customer.id, Customer.code, Customer.name,
-                                         Customer.phone, Customer.deleted_at)
-                         .where(Customer.deleted_at.is_null(False))
-                         .order_by(Customer.deleted_at.desc()).tuples())
-        self.endResetModel()
+        self.set_rows(Customer.select(Customer.id, Customer.code, Customer.name, Customer.phone,
+                                      Customer.deleted_at)
+                      .where(Customer.deleted_at.is_null(False))
+                      .order_by(Customer.deleted_at.desc()).tuples())
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
+    def titles(self) -> tuple[str, ...]:
+        return (self.tr("Code"), self.tr("Name"), self.tr("Phone"), self.tr("Deleted on"))
 
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else 4
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return (self.tr("Code"), self.tr("Name"), self.tr("Phone"), self.tr("Deleted on"))[section]
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        _id, code, name, phone, deleted_at = self.rows[index.row()]
-        return (code, name, phones.format_phone(phone), i18n.date_text(deleted_at))[index.column()]
+    def cell(self, row, column: int) -> str:
+        _id, code, name, phone, deleted_at = row
+        return (code, name, phones.format_phone(phone), i18n.date_text(deleted_at))[column]
 
 
 class TrashDialog(QDialog):

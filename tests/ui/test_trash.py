@@ -49,3 +49,8 @@ def test_emptying_the_trash_asks_then_deletes_for_good(dialog, db_url, tmp_path,
     if db_url.startswith("sqlite"):
         assert "backup is made first" in asked[0]
         assert any("before-purge" in p.name for p in (tmp_path / "backups").iterdir())
+
+
+def test_short_list_models_pass_qt_model_checks(dialog, qtmodeltester):
+    """TrashModel stands for every RowsModel (audit, backups, duplicates, care tasks)."""
+    qtmodeltester.check(dialog.model)
