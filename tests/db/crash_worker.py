@@ -7,6 +7,7 @@ KIND is one of:
   demo     demo.generate(ARGUMENT customers)
   trash    customers.trash() of every customer not in the trash
   purge    customers.purge_trash(): a backup, then the trashed customers deleted for good
+  merge    duplicates.merge() of 999 customers, with all they have, into one
   migrate  open a file of the current schema version with a pretend next version, whose
            upgrade adds a column and rewrites every customer row, one UPDATE per row
 
@@ -98,6 +99,15 @@ def main(kind: str, path: str, argument: str | None = None) -> None:
         say("ready")
         say("begin")
         customers.trash(ids, user="crash-test")
+    elif kind == "merge":
+        from shopcrm.core import duplicates
+        from shopcrm.db.models import Customer
+
+        open_database(url)
+        ids = [cid for (cid,) in Customer.select(Customer.id).order_by(Customer.id).tuples()]
+        say("ready")
+        say("begin")
+        duplicates.merge(ids[0], ids[1:1000], {"notes": "Gộp từ 1000 khách"}, user="crash-test")
     elif kind == "purge":
         from shopcrm.core import customers
 

@@ -36,7 +36,7 @@ pytestmark = pytest.mark.skipif(os.name != "posix", reason="kills with SIGKILL (
 WORKER = Path(__file__).with_name("crash_worker.py")
 # The migration starts from the fixture of the current version, as a released app left it.
 FIXTURE = Path(__file__).parents[1] / "fixtures" / f"schema_v{migrations.CURRENT_VERSION}.db"
-KILLS = {"import": 11, "demo": 11, "trash": 10, "migrate": 12, "purge": 8}  # 52 in all
+KILLS = {"import": 11, "demo": 11, "trash": 10, "migrate": 12, "purge": 8, "merge": 8}  # 60
 EARLY_KILLS = 2  # of each kind, aimed at the start-up (importing, opening the file)
 WORK_SPAN = 1.0  # the others land within the measured duration of the work (after "ready")
 DEMO_CUSTOMERS = 2_000
@@ -80,7 +80,7 @@ def build(kind: str, folder: Path) -> tuple[Path, list[str]]:
         return base, [str(work)]
     if kind == "demo":
         return base, [str(DEMO_CUSTOMERS)]
-    open_database(connection.sqlite_url(base))  # trash, purge: thousands of customers
+    open_database(connection.sqlite_url(base))  # trash, purge, merge: thousands of customers
     demo.generate(DEMO_CUSTOMERS, seed=3)
     if kind == "purge":  # half of them in the trash, with their purchases, tasks...
         from shopcrm.core import customers
