@@ -308,7 +308,31 @@ Save anyway, or open the customer already there (what you typed here is not save
 <context>
     <name>CustomerTableModel</name>
     <message>
+        <source>Age group</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Area</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Email</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Gender</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Income</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kind</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -329,6 +353,14 @@ Save anyway, or open the customer already there (what you typed here is not save
     </message>
     <message>
         <source>Since</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Value</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1432,7 +1464,15 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Average value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Birthday greeting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Child</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1445,6 +1485,10 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>Done</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Elderly</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1464,6 +1508,10 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>High value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Individual</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1477,6 +1525,10 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>Low</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Low value</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1497,6 +1549,10 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>Medium</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Middle-aged</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1589,6 +1645,10 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>Win back</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Youth</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

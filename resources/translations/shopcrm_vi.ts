@@ -311,8 +311,32 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
 <context>
     <name>CustomerTableModel</name>
     <message>
+        <source>Age group</source>
+        <translation>Nhóm tuổi</translation>
+    </message>
+    <message>
+        <source>Area</source>
+        <translation>Khu vực</translation>
+    </message>
+    <message>
         <source>Code</source>
         <translation>Mã KH</translation>
+    </message>
+    <message>
+        <source>Email</source>
+        <translation>Email</translation>
+    </message>
+    <message>
+        <source>Gender</source>
+        <translation>Giới tính</translation>
+    </message>
+    <message>
+        <source>Income</source>
+        <translation>Thu nhập</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Loại khách</translation>
     </message>
     <message>
         <source>Name</source>
@@ -333,6 +357,14 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
     <message>
         <source>Since</source>
         <translation>Ngày tạo</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Nguồn khách</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>Giá trị</translation>
     </message>
 </context>
 <context>
@@ -1436,8 +1468,16 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Xin đánh giá</translation>
     </message>
     <message>
+        <source>Average value</source>
+        <translation>Giá trị trung bình</translation>
+    </message>
+    <message>
         <source>Birthday greeting</source>
         <translation>Chúc mừng sinh nhật</translation>
+    </message>
+    <message>
+        <source>Child</source>
+        <translation>Trẻ em</translation>
     </message>
     <message>
         <source>City</source>
@@ -1450,6 +1490,10 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>Done</source>
         <translation>Đã xong</translation>
+    </message>
+    <message>
+        <source>Elderly</source>
+        <translation>Người cao tuổi</translation>
     </message>
     <message>
         <source>External</source>
@@ -1468,6 +1512,10 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Cao</translation>
     </message>
     <message>
+        <source>High value</source>
+        <translation>Giá trị cao</translation>
+    </message>
+    <message>
         <source>Individual</source>
         <translation>Cá nhân</translation>
     </message>
@@ -1482,6 +1530,10 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>Low</source>
         <translation>Thấp</translation>
+    </message>
+    <message>
+        <source>Low value</source>
+        <translation>Giá trị thấp</translation>
     </message>
     <message>
         <source>Loyal</source>
@@ -1502,6 +1554,10 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>Medium</source>
         <translation>Trung bình</translation>
+    </message>
+    <message>
+        <source>Middle-aged</source>
+        <translation>Trung niên</translation>
     </message>
     <message>
         <source>New</source>
@@ -1594,6 +1650,10 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>Win back</source>
         <translation>Mời khách quay lại</translation>
+    </message>
+    <message>
+        <source>Youth</source>
+        <translation>Thanh niên</translation>
     </message>
 </context>
 <context>

@@ -24,6 +24,14 @@ SORT_FIELDS = {
     "phone": Customer.phone,
     "province": Customer.province,
     "segment": Customer.funnel_segment,
+    "value": Customer.value_tier,
+    "email": Customer.email,
+    "gender": Customer.gender,
+    "kind": Customer.kind,
+    "source": Customer.source,
+    "area": Customer.area,
+    "income": Customer.income,
+    "age": Customer.birthday,
     "created": Customer.created_at,
 }
 
@@ -37,10 +45,19 @@ class Row(NamedTuple):
     segment: str | None
     value_tier: str | None
     created_at: dt.datetime
+    email: str | None
+    gender: str
+    kind: str
+    source: str | None
+    area: str | None
+    income: str | None
+    birthday: dt.date | None
 
 
 _ROW_FIELDS = (Customer.id, Customer.code, Customer.name, Customer.phone, Customer.province,
-               Customer.funnel_segment, Customer.value_tier, Customer.created_at)
+               Customer.funnel_segment, Customer.value_tier, Customer.created_at,
+               Customer.email, Customer.gender, Customer.kind, Customer.source, Customer.area,
+               Customer.income, Customer.birthday)
 
 
 def search_terms(text: str) -> list[str]:

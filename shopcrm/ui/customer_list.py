@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QLabel, QLineEdit, QStackedWidget, QTableView, QVBoxLayout,
-    QWidget,
+    QAbstractItemView, QHeaderView, QLabel, QLineEdit, QMenu, QStackedWidget, QTableView,
+    QVBoxLayout, QWidget,
 )
 
 from shopcrm.ui.customer_model import CustomerTableModel
@@ -51,6 +51,11 @@ class CustomerList(QWidget):
         header.setStretchLastSection(True)
         for column, width in zip(range(5), (80, 200, 110, 120, 90)):
             self.view.setColumnWidth(column, width)
+        for column, name in enumerate(self.model.COLUMNS):
+            header.setSectionHidden(column, name not in self.model.DEFAULT_COLUMNS)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(
+            lambda pos: self.column_menu().exec(header.mapToGlobal(pos)))
         self.view.selectionModel().currentRowChanged.connect(self._row_changed)
 
         self.empty = QLabel()
@@ -64,6 +69,19 @@ class CustomerList(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.search)
         layout.addWidget(self.stack, 1)
+
+    def column_menu(self) -> QMenu:
+        """Right-click on the header: a tick per column to show or hide it (the name stays)."""
+        header = self.view.horizontalHeader()
+        menu = QMenu(self)
+        for column, title in enumerate(self.model.titles()):
+            action = menu.addAction(title)
+            action.setCheckable(True)
+            action.setChecked(not header.isSectionHidden(column))
+            action.setEnabled(self.model.COLUMNS[column] != "name")
+            action.toggled.connect(lambda shown, column=column: header.setSectionHidden(
+                column, not shown))
+        return menu
 
     def apply_search(self) -> None:
         self._timer.stop()

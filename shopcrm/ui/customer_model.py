@@ -14,7 +14,7 @@ from PySide6.QtCore import (
     QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer,
 )
 
-from shopcrm.core import listing, phones
+from shopcrm.core import customers, listing, phones
 from shopcrm.ui import i18n
 from shopcrm.ui.labels import label
 
@@ -23,7 +23,10 @@ CACHE_LIMIT = 5_000
 
 
 class CustomerTableModel(QAbstractTableModel):
-    COLUMNS = ("code", "name", "phone", "province", "segment", "created")
+    COLUMNS = ("code", "name", "phone", "province", "segment", "created", "value", "email",
+               "gender", "kind", "source", "area", "income", "age")
+    # Shown until the user picks columns (header menu); the choice is remembered.
+    DEFAULT_COLUMNS = ("code", "name", "phone", "province", "segment", "created")
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -115,12 +118,14 @@ class CustomerTableModel(QAbstractTableModel):
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self._titles()[section]
+            return self.titles()[section]
         return None
 
-    def _titles(self) -> tuple[str, ...]:
+    def titles(self) -> tuple[str, ...]:
         return (self.tr("Code"), self.tr("Name"), self.tr("Phone"), self.tr("Province"),
-                self.tr("Segment"), self.tr("Since"))
+                self.tr("Segment"), self.tr("Since"), self.tr("Value"), self.tr("Email"),
+                self.tr("Gender"), self.tr("Kind"), self.tr("Source"), self.tr("Area"),
+                self.tr("Income"), self.tr("Age group"))
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.UserRole):
@@ -159,4 +164,12 @@ class CustomerTableModel(QAbstractTableModel):
             return row.province or ""
         if column == "segment":
             return label("funnel_segment", row.segment)
-        return i18n.date_text(row.created_at)
+        if column == "created":
+            return i18n.date_text(row.created_at)
+        if column == "value":
+            return label("value_tier", row.value_tier)
+        if column == "email":
+            return row.email or ""
+        if column == "age":
+            return label("age_group", customers.age_group(row.birthday))
+        return label(column, getattr(row, column))  # gender, kind, source, area, income

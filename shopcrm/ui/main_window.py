@@ -540,6 +540,9 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
             self.restoreState(settings.value("window/state", QByteArray()))
             self.splitter.restoreState(settings.value("window/splitter", QByteArray()))
+            columns = settings.value("window/list-columns")
+            if isinstance(columns, QByteArray):  # which columns, their widths and the sort
+                self.list.view.horizontalHeader().restoreState(columns)
         else:
             self.resize(1360, 820)
             self.splitter.setSizes([520, 480, 360])
@@ -552,6 +555,7 @@ class MainWindow(QMainWindow):
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
         settings.setValue("window/splitter", self.splitter.saveState())
+        settings.setValue("window/list-columns", self.list.view.horizontalHeader().saveState())
         self.backups.at_exit()
         event.accept()
 

@@ -363,3 +363,38 @@ def test_the_detail_pane_shows_whom_a_customer_referred(window):
     window.refresh()
     window.open_customer(ha.id)
     assert "Referred 1 customers: Trần Đức" in window.form.figures.text()
+
+
+def test_the_user_chooses_list_columns_and_they_are_remembered(qtbot, db, db_url):
+    from PySide6.QtCore import QSettings
+
+    make_application("en")
+    QSettings().remove("window")  # as on a first start
+    customers.create({"name": "Trần Thị Dung", "gender": "female", "birthday": "01/01/1995",
+                      "email": "dung@example.vn"})
+    first = MainWindow(db_url)
+    first.show()
+    header = first.list.view.horizontalHeader()
+    columns = first.list.model.COLUMNS
+    assert header.isSectionHidden(columns.index("email"))
+    menu = first.list.column_menu()
+    titles = [action.text() for action in menu.actions()]
+    assert "Email" in titles and "Age group" in titles
+    assert not menu.actions()[columns.index("name")].isEnabled()  # the name always shows
+    menu.actions()[columns.index("email")].setChecked(True)
+    menu.actions()[columns.index("age")].setChecked(True)
+    assert not header.isSectionHidden(columns.index("email"))
+    row = first.list.model
+    assert row.index(0, columns.index("email")).data() == "dung@example.vn"
+    assert row.index(0, columns.index("age")).data() == "Youth"
+    assert row.index(0, columns.index("gender")).data() == "Female"
+    first.close()
+
+    second = MainWindow(db_url)
+    qtbot.addWidget(second)
+    header = second.list.view.horizontalHeader()
+    assert not header.isSectionHidden(columns.index("email"))
+    assert not header.isSectionHidden(columns.index("age"))
+    assert header.isSectionHidden(columns.index("income"))
+    second.list.view.sortByColumn(columns.index("email"), Qt.SortOrder.DescendingOrder)
+    assert (second.list.model.sort_column, second.list.model.descending) == ("email", True)
