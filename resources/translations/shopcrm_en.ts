@@ -581,6 +581,10 @@ Save anyway, or open the customer already there (what you typed here is not save
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>&amp;Edit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>&amp;Export customers…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -613,6 +617,10 @@ Save anyway, or open the customer already there (what you typed here is not save
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>&amp;Redo</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>&amp;Refresh</source>
         <translation type="unfinished"></translation>
     </message>
@@ -626,6 +634,14 @@ Save anyway, or open the customer already there (what you typed here is not save
     </message>
     <message>
         <source>&amp;Tools</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Undo</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add {name}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -649,7 +665,15 @@ Save anyway, or open the customer already there (what you typed here is not save
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Delete {count} customer(s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>E&amp;xport this customer&apos;s data…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Edit {name}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -584,6 +584,10 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
         <translation>&amp;Xóa vào thùng rác</translation>
     </message>
     <message>
+        <source>&amp;Edit</source>
+        <translation>&amp;Sửa</translation>
+    </message>
+    <message>
         <source>&amp;Export customers…</source>
         <translation>&amp;Xuất danh sách ra Excel…</translation>
     </message>
@@ -616,6 +620,10 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
         <translation>&amp;Thoát</translation>
     </message>
     <message>
+        <source>&amp;Redo</source>
+        <translation>&amp;Làm lại</translation>
+    </message>
+    <message>
         <source>&amp;Refresh</source>
         <translation>Làm &amp;mới</translation>
     </message>
@@ -630,6 +638,14 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
     <message>
         <source>&amp;Tools</source>
         <translation>&amp;Công cụ</translation>
+    </message>
+    <message>
+        <source>&amp;Undo</source>
+        <translation>&amp;Hoàn tác</translation>
+    </message>
+    <message>
+        <source>Add {name}</source>
+        <translation>thêm {name}</translation>
     </message>
     <message>
         <source>Back up the database</source>
@@ -652,8 +668,16 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
         <translation>Lịch chăm sóc: {overdue} việc quá hạn, {today} việc cần làm hôm nay.</translation>
     </message>
     <message>
+        <source>Delete {count} customer(s)</source>
+        <translation>xóa {count} khách hàng</translation>
+    </message>
+    <message>
         <source>E&amp;xport this customer&apos;s data…</source>
         <translation>Xuất dữ liệ&amp;u của khách này…</translation>
+    </message>
+    <message>
+        <source>Edit {name}</source>
+        <translation>sửa {name}</translation>
     </message>
     <message>
         <source>Erase &amp;personal data…</source>

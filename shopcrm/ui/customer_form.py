@@ -28,6 +28,8 @@ class CustomerForm(QWidget):
     """View and edit one customer; `saved` carries the id after a successful save."""
 
     saved = Signal(int)
+    # (id, values before or None for a new customer, values after): what Undo puts back.
+    changed = Signal(int, object, object)
     # The user chose to open the other customer that has the same phone or email.
     open_customer = Signal(int)
 
@@ -377,9 +379,15 @@ class CustomerForm(QWidget):
             return self._show_form_error(self.tr(
                 "Cannot reach the database ({reason}). Your changes are kept here: press Save "
                 "again when it is back.").format(reason=str(exc).strip()))
+        self._announce(customer)
+        return True
+
+    def _announce(self, customer: Customer) -> None:
+        """Show what was stored, and tell the window (and its undo stack) what changed."""
+        before = None if self._creating else customers.as_values(self._customer)
         self.load(customer.id)
         self.saved.emit(customer.id)
-        return True
+        self.changed.emit(customer.id, before, customers.as_values(self._customer))
 
     def _check_duplicate(self) -> bool:
         """Before storing a phone or email another customer has: ask. True: go on saving."""
@@ -441,8 +449,7 @@ class CustomerForm(QWidget):
         if choice == "overwrite":
             customer = customers.update(self._customer.id, self.raw_values(),
                                         self._customer.version, force=True)
-            self.load(customer.id)
-            self.saved.emit(customer.id)
+            self._announce(customer)
             return True
         if choice == "reload":
             self.load(self._customer.id)

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence, QTextDocument
+from PySide6.QtGui import QAction, QKeySequence, QTextDocument, QUndoStack
 from PySide6.QtPrintSupport import QPrintPreviewDialog, QPrinter
 from PySide6.QtWidgets import (
     QApplication, QFileDialog, QLabel, QLineEdit, QMainWindow, QMessageBox, QPlainTextEdit,
@@ -23,6 +23,7 @@ from shopcrm.io.summary import customer_summary_html
 from shopcrm.ui import i18n, jobs
 from shopcrm.ui.audit_dialog import AuditDialog
 from shopcrm.ui.trash_dialog import TrashDialog
+from shopcrm.ui.undo import EditCustomer, TrashCustomers
 from shopcrm.ui.duplicates_dialog import DuplicatesDialog
 from shopcrm.ui.backup_keeper import BackupKeeper
 from shopcrm.ui.care_pane import CarePane
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
         self.list.current_changed.connect(self._current_changed)
         self.list.reloaded.connect(self._update_counts)
         self.form.saved.connect(self._saved)
+        self.form.changed.connect(self._remember_change)
         self.care.open_customer.connect(self.open_customer)
         self.form.open_customer.connect(self.open_customer)
         self.care.changed.connect(self._update_counts)
@@ -118,6 +120,7 @@ class MainWindow(QMainWindow):
             ("find", self.tr("&Find customer"), QKeySequence.StandardKey.Find, self.focus_search),
             ("refresh", self.tr("&Refresh"), QKeySequence.StandardKey.Refresh, self.refresh),
         ]
+        self.undo_stack = QUndoStack(self)
         self.actions: dict[str, QAction] = {}
         for name, text, shortcut, slot in spec:
             action = QAction(text, self)
@@ -126,12 +129,17 @@ class MainWindow(QMainWindow):
             self.actions[name] = action
         self.actions["delete"].setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.list.view.addAction(self.actions["delete"])
+        self.actions["undo"] = self.undo_stack.createUndoAction(self, self.tr("&Undo"))
+        self.actions["undo"].setShortcut(QKeySequence.StandardKey.Undo)
+        self.actions["redo"] = self.undo_stack.createRedoAction(self, self.tr("&Redo"))
+        self.actions["redo"].setShortcut(QKeySequence.StandardKey.Redo)
         self._make_menus()
 
     def _make_menus(self) -> None:
         menus = [
             (self.tr("&File"), ["import", "export", None, "print", None, "backup", "restore", None,
                                "quit"]),
+            (self.tr("&Edit"), ["undo", "redo"]),
             (self.tr("&Customer"), ["new", "save", "delete", "trash", "duplicates", None,
                                     "export_personal", "erase", None, "find", "refresh"]),
             (self.tr("&Tools"), ["settings", "database", "audit", None, "lock"]),
@@ -202,6 +210,24 @@ class MainWindow(QMainWindow):
         self.care.show_customer(customer_id, self.form._customer.name)
         self.statusBar().showMessage(self.tr("Saved."), 3000)
 
+    def _remember_change(self, customer_id: int, before: dict | None, after: dict) -> None:
+        name = after.get("name") or ""
+        if before is None:
+            command = TrashCustomers(self.tr("Add {name}").format(name=name), [customer_id],
+                                     self._after_undo, self.show_error, created=True)
+        else:
+            command = EditCustomer(self.tr("Edit {name}").format(name=name), customer_id,
+                                   before, after, self._after_undo, self.show_error)
+        self.undo_stack.push(command)
+
+    def _after_undo(self) -> None:
+        """After an undo or redo: show the data as it now is (the form, if clean, too)."""
+        self.refresh()
+        if self._shown_id is not None and not self.form.is_dirty():
+            current = customers.get(self._shown_id)
+            if current.deleted_at is None:
+                self.form.load(self._shown_id)
+
     def open_customer(self, customer_id: int) -> None:
         self.list.select_id(customer_id)
 
@@ -216,6 +242,9 @@ class MainWindow(QMainWindow):
             self.form.clear()
             self._shown_id = None
         moved = customers.trash(ids)
+        self.undo_stack.push(TrashCustomers(
+            self.tr("Delete {count} customer(s)").format(count=len(ids)), ids,
+            self._after_undo, self.show_error))
         self.list.reload()
         self.care.refresh()
         self.statusBar().showMessage(self.tr("{count} customer(s) moved to the trash.")
@@ -427,6 +456,7 @@ class MainWindow(QMainWindow):
                 "the reports. This cannot be undone.").format(name=customer.name)):
             return
         privacy.erase_personal_data(customer.id)
+        self.undo_stack.clear()  # an undo must never bring erased personal data back
         self.list.model.forget(customer.id)
         self.form.load(customer.id)
         self.refresh()
@@ -459,6 +489,7 @@ class MainWindow(QMainWindow):
         dialog = DuplicatesDialog(self)
         self.show_duplicates(dialog)
         if dialog.merged_any:
+            self.undo_stack.clear()  # merged customers are gone: their edits cannot come back
             self.refresh()
 
     def show_duplicates(self, dialog: DuplicatesDialog) -> None:
@@ -467,6 +498,7 @@ class MainWindow(QMainWindow):
 
     def open_trash(self) -> None:
         TrashDialog(self).exec()
+        self.undo_stack.clear()  # the trash may have been emptied: nothing left to restore
         self.refresh()  # restored customers come back into the list
 
     def open_audit_log(self) -> None:
@@ -504,6 +536,7 @@ class MainWindow(QMainWindow):
         except KnownError as exc:
             self.show_error(exc)
             return False
+        self.undo_stack.clear()  # all the data was replaced
         self.reload_all()
         self.backups.reset()
         text = self.tr("The backup {name} was restored.").format(name=path.name)

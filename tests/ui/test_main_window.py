@@ -398,3 +398,42 @@ def test_the_user_chooses_list_columns_and_they_are_remembered(qtbot, db, db_url
     assert header.isSectionHidden(columns.index("income"))
     second.list.view.sortByColumn(columns.index("email"), Qt.SortOrder.DescendingOrder)
     assert (second.list.model.sort_column, second.list.model.descending) == ("email", True)
+
+
+def test_undo_and_redo_an_edit_a_delete_and_an_addition(window, qtbot, monkeypatch):
+    customers.create({"name": "Nguyễn An", "phone": "0912345678"})
+    window.refresh()
+    window.list.select_row(0)
+    replace_text(window.form.inputs["phone"], "0987654321")
+    qtbot.mouseClick(window.form.save_button, Qt.MouseButton.LeftButton)
+    assert Customer.get().phone == "0987654321"
+    assert window.actions["undo"].text() == "&Undo Edit Nguyễn An"
+
+    window.actions["undo"].trigger()
+    assert Customer.get().phone == "0912345678"
+    assert window.form.inputs["phone"].text() == "0912 345 678"
+    window.actions["redo"].trigger()
+    assert Customer.get().phone == "0987654321"
+
+    monkeypatch.setattr(window, "confirm", lambda text: True)
+    window.list.view.setFocus()
+    window.actions["delete"].trigger()
+    assert customers.count() == 0
+    window.actions["undo"].trigger()
+    assert customers.count() == 1 and window.list.model.rowCount() == 1
+
+    add_through_form(window, qtbot, "Trần Bình")
+    assert customers.count() == 2
+    window.actions["undo"].trigger()  # the new customer goes to the trash
+    assert customers.count() == 1 and customers.count(trashed=True) == 1
+
+
+def test_erasing_personal_data_forgets_the_undo_history(window, qtbot, monkeypatch):
+    customers.create({"name": "Nguyễn An", "phone": "0912345678"})
+    window.refresh()
+    window.list.select_row(0)
+    replace_text(window.form.inputs["notes"], "Thích trà")
+    qtbot.mouseClick(window.form.save_button, Qt.MouseButton.LeftButton)
+    monkeypatch.setattr(window, "confirm", lambda text: True)
+    window.actions["erase"].trigger()
+    assert not window.undo_stack.canUndo()
