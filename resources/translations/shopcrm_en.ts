@@ -1031,6 +1031,10 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Restore the newest backup</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Try again</source>
         <translation type="unfinished"></translation>
     </message>

@@ -1035,6 +1035,10 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Thoát</translation>
     </message>
     <message>
+        <source>Restore the newest backup</source>
+        <translation>Khôi phục bản sao lưu mới nhất</translation>
+    </message>
+    <message>
         <source>Try again</source>
         <translation>Thử lại</translation>
     </message>

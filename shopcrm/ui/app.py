@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from shopcrm import APP_NAME, __version__
 from shopcrm.core.errors import KnownError
-from shopcrm.db import connection
+from shopcrm.db import connection, restore
 from shopcrm.db.errors import DamagedDatabaseError, DatabaseInUseError
 from shopcrm.db.session import open_database
 from shopcrm.ui import backup_settings, i18n
@@ -66,11 +66,13 @@ def open_or_ask(url: str) -> str | None:
             open_database(url, read_only=read_only, backup_folder=backup_settings.folder())
             return url
         except KnownError as exc:
-            if isinstance(exc, READ_ONLY_HELPS):
-                choice = ask_after_open_error(i18n.error_text(exc), offer_read_only=True)
-            else:
-                choice = ask_after_open_error(i18n.error_text(exc))
+            newest = getattr(exc, "backup", None)  # a damaged file names its newest backup
+            choice = ask_after_open_error(i18n.error_text(exc),
+                                          offer_read_only=isinstance(exc, READ_ONLY_HELPS),
+                                          offer_restore=newest is not None)
         read_only = choice == "read_only"
+        if choice == "restore":
+            _restore_newest(newest, url)
         if choice == "quit":
             return None
         if choice == "change":
@@ -81,10 +83,27 @@ def open_or_ask(url: str) -> str | None:
                 url = connection.resolve_url(saved_url())
 
 
-def ask_after_open_error(text: str, offer_read_only: bool = False) -> str:
-    """'retry', 'change' (the database address), 'read_only' (if offered) or 'quit'."""
+def _restore_newest(backup_file, url: str) -> None:
+    """Put the newest good backup in place of a damaged file (the damaged one is kept)."""
+    try:
+        restore.restore(backup_file, restore.database_file(url), backup_settings.folder())
+    except KnownError as exc:
+        QMessageBox.warning(None, APP_NAME, i18n.error_text(exc))
+    finally:
+        connection.close()
+
+
+def ask_after_open_error(text: str, offer_read_only: bool = False,
+                         offer_restore: bool = False) -> str:
+    """'retry', 'change' (the database address), 'read_only' or 'restore' (if offered),
+    or 'quit'."""
     box = QMessageBox(QMessageBox.Icon.Critical, APP_NAME, text)
     choices = {}
+    if offer_restore:
+        restore_button = box.addButton(
+            QCoreApplication.translate("app", "Restore the newest backup"),
+            QMessageBox.ButtonRole.AcceptRole)
+        choices[restore_button] = "restore"
     if offer_read_only:
         read_only = box.addButton(QCoreApplication.translate("app", "Open read-only"),
                                   QMessageBox.ButtonRole.AcceptRole)

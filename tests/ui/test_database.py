@@ -83,7 +83,7 @@ def test_opening_a_bad_database_offers_retry_change_and_quit(english, tmp_path, 
     answers = iter(["retry", "change"])
     messages = []
 
-    def ask(text):
+    def ask(text, **options):
         messages.append(text)
         return next(answers)
 
@@ -94,5 +94,5 @@ def test_opening_a_bad_database_offers_retry_change_and_quit(english, tmp_path, 
     assert len(messages) == 2 and "not a ShopCRM database" in messages[0]
     connection.close()
 
-    monkeypatch.setattr(app_module, "ask_after_open_error", lambda text: "quit")
+    monkeypatch.setattr(app_module, "ask_after_open_error", lambda text, **options: "quit")
     assert app_module.open_or_ask(connection.sqlite_url(bad)) is None

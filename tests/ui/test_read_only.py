@@ -51,8 +51,29 @@ def test_a_damaged_database_can_be_opened_read_only(english, shop, monkeypatch):
     asked = answering(monkeypatch, "read_only")
     assert app_module.open_or_ask(url) == url
     assert len(asked) == 1 and "is damaged" in asked[0][0]
-    assert asked[0][1] == {"offer_read_only": True}
+    assert asked[0][1] == {"offer_read_only": True, "offer_restore": False}  # no backup yet
     assert connection.is_read_only() and customers.count() == 3
+
+
+def test_a_damaged_database_can_be_restored_from_its_newest_backup(english, shop, tmp_path,
+                                                                   monkeypatch):
+    from shopcrm.db import auto_backup
+    from shopcrm.ui import backup_settings
+
+    folder = tmp_path / "backups"
+    monkeypatch.setattr(backup_settings, "folder", lambda: folder)
+    open_database(connection.sqlite_url(shop))
+    auto_backup.take_backup(folder, "manual")
+    customers.create({"name": "Khách sau bản sao lưu"})
+    connection.close()
+    damage(shop)
+    url = connection.sqlite_url(shop)
+    asked = answering(monkeypatch, "restore")
+    assert app_module.open_or_ask(url) == url
+    assert asked[0][1] == {"offer_read_only": True, "offer_restore": True}
+    assert not connection.is_read_only() and customers.count() == 3  # as backed up
+    # The damaged file cannot be backed up as such: it is kept as it was, beside the new one.
+    assert any("before-restore" in p.name for p in shop.parent.iterdir())
 
 
 def test_a_database_in_use_can_be_opened_read_only(english, shop, monkeypatch):
@@ -62,7 +83,8 @@ def test_a_database_in_use_can_be_opened_read_only(english, shop, monkeypatch):
         url = connection.sqlite_url(shop)
         asked = answering(monkeypatch, "retry", "read_only")
         assert app_module.open_or_ask(url) == url
-        assert [options for _, options in asked] == [{"offer_read_only": True}] * 2
+        assert [options for _, options in asked] == [
+            {"offer_read_only": True, "offer_restore": False}] * 2
         assert "already open in another ShopCRM window" in asked[0][0]
         assert connection.is_read_only() and customers.count() == 3
     finally:
@@ -78,7 +100,7 @@ def test_other_errors_do_not_offer_read_only(english, tmp_path, monkeypatch):
     bad.write_text("không phải cơ sở dữ liệu")
     asked = answering(monkeypatch, "quit")
     assert app_module.open_or_ask(connection.sqlite_url(bad)) is None
-    assert asked[0][1] == {}
+    assert asked[0][1] == {"offer_read_only": False, "offer_restore": False}
 
 
 def test_the_question_has_an_open_read_only_button(english, monkeypatch):
