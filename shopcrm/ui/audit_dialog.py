@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QDateTime, QTimeZone
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QTableView, QVBoxLayout
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout
 
 from shopcrm.db.models import AuditLog
-from shopcrm.ui.rows_model import RowsModel
+from shopcrm.ui.rows_model import RowsModel, rows_view
 
 SHOWN = 2_000
 
@@ -36,11 +36,7 @@ class AuditDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(self.tr("Audit log"))
         self.resize(760, 480)
-        self.view = QTableView()
-        self.view.setModel(AuditModel(self))
-        self.view.verticalHeader().hide()
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view = rows_view(AuditModel(self))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

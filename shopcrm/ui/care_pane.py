@@ -7,14 +7,14 @@ import datetime as dt
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QPushButton, QTableView,
+    QHBoxLayout, QHeaderView, QInputDialog, QLabel, QPushButton, QTableView,
     QVBoxLayout, QWidget,
 )
 
 from shopcrm.core import care
 from shopcrm.ui import i18n
 from shopcrm.ui.labels import label
-from shopcrm.ui.rows_model import RowsModel
+from shopcrm.ui.rows_model import RowsModel, rows_view
 
 OVERDUE_COLOUR = QColor("#b3261e")
 
@@ -103,14 +103,11 @@ class CarePane(QWidget):
         self._enable_buttons()
 
     def _view(self, model: TaskTableModel) -> QTableView:
-        view = QTableView()
-        view.setModel(model)
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        view.verticalHeader().hide()
-        view.horizontalHeader().setStretchLastSection(True)
+        view = rows_view(model, single=True)
+        # Only the date fits its contents: long titles and names are cut, not the pane.
+        view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        view.setWordWrap(False)
+        view.setColumnWidth(1, 110)  # the last column takes the rest
         view.selectionModel().selectionChanged.connect(lambda *_: self._activate(view, model))
         return view
 

@@ -11,8 +11,8 @@ import datetime as dt
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHeaderView, QLabel,
-    QMessageBox, QPushButton, QScrollArea, QTableView, QVBoxLayout, QWidget,
+    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel,
+    QMessageBox, QPushButton, QScrollArea, QVBoxLayout, QWidget,
 )
 
 from shopcrm.core import customers, duplicates, phones
@@ -20,7 +20,7 @@ from shopcrm.core.errors import KnownError
 from shopcrm.db.models import Customer
 from shopcrm.ui import i18n, jobs
 from shopcrm.ui.labels import CHOICE_LABELS, field_label, label
-from shopcrm.ui.rows_model import RowsModel
+from shopcrm.ui.rows_model import RowsModel, rows_view
 
 
 def reason_text(reason: str) -> str:
@@ -74,13 +74,7 @@ class DuplicatesDialog(QDialog):
         self.resize(820, 460)
         self.merged_any = False
         self.model = DuplicatesModel(self)
-        self.view = QTableView()
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.verticalHeader().hide()
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view = rows_view(self.model, single=True)
         self.view.doubleClicked.connect(lambda _index: self.merge_selected())
         self.note = QLabel()
         self.note.setWordWrap(True)

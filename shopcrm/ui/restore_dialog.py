@@ -17,14 +17,13 @@ from typing import Callable, NamedTuple
 from PySide6.QtCore import QLocale, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QHeaderView,
-    QLabel, QMessageBox, QPushButton, QTableView, QVBoxLayout,
+    QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout,
 )
 
 from shopcrm.db import backup, backup_policy
 from shopcrm.ui import backup_settings, i18n
 from shopcrm.ui.backup_keeper import describe_time
-from shopcrm.ui.rows_model import RowsModel
+from shopcrm.ui.rows_model import RowsModel, rows_view
 
 
 class BackupRow(NamedTuple):
@@ -93,14 +92,7 @@ class RestoreDialog(QDialog):
             "can be undone."))
         explain.setWordWrap(True)
         self.model = BackupsModel(self)
-        self.view = QTableView()
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.verticalHeader().hide()
-        header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        self.view = rows_view(self.model, single=True)
         self.view.doubleClicked.connect(lambda _index: self.restore_selected())
         self.restore_button = QPushButton(self.tr("&Restore…"))
         self.restore_button.clicked.connect(self.restore_selected)

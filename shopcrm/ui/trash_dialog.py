@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QMessageBox, QPushButton,
-    QTableView, QVBoxLayout,
+    QDialog, QDialogButtonBox, QLabel, QMessageBox, QPushButton,
+    QVBoxLayout,
 )
 
 from shopcrm.core import customers, phones
 from shopcrm.db.connection import is_sqlite
 from shopcrm.db.models import Customer
 from shopcrm.ui import backup_settings, i18n
-from shopcrm.ui.rows_model import RowsModel
+from shopcrm.ui.rows_model import RowsModel, rows_view
 
 
 class TrashModel(RowsModel):
@@ -41,12 +41,7 @@ class TrashDialog(QDialog):
         self.setWindowTitle(self.tr("Trash"))
         self.resize(640, 420)
         self.model = TrashModel(self)
-        self.view = QTableView()
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.verticalHeader().hide()
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view = rows_view(self.model)
         self.empty_note = QLabel()
         self.restore_button = QPushButton(self.tr("&Restore selected"))
         self.restore_button.clicked.connect(self.restore_selected)

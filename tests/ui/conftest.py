@@ -27,3 +27,19 @@ def collect_widgets():
     while the QApplication still exists: freed after it, at exit, they crash Python."""
     yield
     gc.collect()
+
+
+@pytest.fixture
+def window(qtbot, db, db_url):
+    """The main window, in English, on an empty database of each kind."""
+    from shopcrm.ui.app import make_application
+    from shopcrm.ui.main_window import MainWindow
+
+    make_application("en")
+    main = MainWindow(db_url)
+    main.show()
+    yield main
+    # Closing asks about unsaved edits; a test that left some answers "discard".
+    main.form.ask_unsaved = lambda: QMessageBox.StandardButton.Discard
+    main.close()
+    main.deleteLater()

@@ -4,26 +4,12 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
 
 from shopcrm.core import customers
 from shopcrm.db.models import AuditLog, Customer, Purchase
-from shopcrm.ui.app import make_application
 from shopcrm.ui.duplicates_dialog import DuplicatesDialog, MergeDialog
-from shopcrm.ui.main_window import MainWindow
 
 from .helpers import replace_text, type_text
-
-
-@pytest.fixture
-def window(qtbot, db, db_url):
-    make_application("en")
-    main = MainWindow(db_url)
-    main.show()
-    yield main
-    main.form.ask_unsaved = lambda: QMessageBox.StandardButton.Discard
-    main.close()
-    main.deleteLater()
 
 
 def new_customer(window, qtbot, name: str, phone: str) -> None:

@@ -15,18 +15,6 @@ from shopcrm.ui.main_window import MainWindow
 from .helpers import replace_text, type_text
 
 
-@pytest.fixture
-def window(qtbot, db, db_url):
-    make_application("en")
-    main = MainWindow(db_url)
-    main.show()
-    yield main
-    # Closing asks about unsaved edits; a test that left some answers "discard".
-    main.form.ask_unsaved = lambda: QMessageBox.StandardButton.Discard
-    main.close()
-    main.deleteLater()
-
-
 def add_through_form(window, qtbot, name: str, phone: str = "") -> None:
     window.actions["new"].trigger()
     type_text(window.form.inputs["name"], name)
