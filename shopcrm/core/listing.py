@@ -7,16 +7,24 @@ rows a page at a time, as Anki's browser does; sorting and filtering are SQL.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
+from functools import reduce
 from typing import NamedTuple
 
 import peewee
 from peewee import fn
 
+from shopcrm.core import filters
 from shopcrm.core.text import fold
 from shopcrm.db import connection, search_index
 from shopcrm.db.connection import db
 from shopcrm.db.models import Customer
+
+_Referral = Customer.alias("referral")
+# How many customers (not in the trash) each one brought in: a column and a sort.
+REFERRAL_COUNT = (_Referral.select(fn.COUNT(_Referral.id))
+                  .where((_Referral.referred_by == Customer.id) & _Referral.deleted_at.is_null()))
 
 SORT_FIELDS = {
     "code": Customer.code,
@@ -33,6 +41,7 @@ SORT_FIELDS = {
     "income": Customer.income,
     "age": Customer.birthday,
     "created": Customer.created_at,
+    "referrals": REFERRAL_COUNT,
 }
 
 
@@ -52,6 +61,7 @@ class Row(NamedTuple):
     area: str | None
     income: str | None
     birthday: dt.date | None
+    referrals: int
 
 
 _ROW_FIELDS = (Customer.id, Customer.code, Customer.name, Customer.phone, Customer.province,
@@ -98,19 +108,24 @@ _FEW = 3000
 
 
 def find_ids(search: str = "", sort: str = "name", descending: bool = False,
-             trashed: bool = False, limit: int | None = None) -> list[int]:
-    """Ids of the customers matching every word of `search`, in list order.
+             trashed: bool = False, limit: int | None = None,
+             filter: dict | None = None) -> list[int]:
+    """Ids of the customers matching every word of `search` and the `filter`, in list order.
 
     A word of 3 or more characters matches anywhere (a part of a name without tones,
     the last digits of a phone, an email, a code, a note); a word of 2 characters
     matches the start of a word; a single character anywhere. With `limit`, only
-    the first `limit` ids (the first page, what a keystroke needs at once).
+    the first `limit` ids (the first page, what a keystroke needs at once). The
+    filter is a core.filters dict (segments, provinces, tags, ... combined).
+
+    When a search finds few customers, those whose name holds the words come first,
+    then those found by their code, phone, email or notes, each part in list order.
 
     SQLite answers from its FTS5 trigram index, PostgreSQL from its pg_trgm index
     (shopcrm.db.search_index); both fall back to scanning when there is none.
     """
     field = SORT_FIELDS[sort]
-    order = [field.desc() if descending else field.asc(), Customer.id]
+    order = [peewee.Ordering(field, "DESC" if descending else "ASC"), Customer.id]
     words: list[peewee.Node] = []  # a condition per word (the trash filter comes below)
     terms = _terms(search)
     indexed = [t for t in terms if len(t) >= 2]
@@ -128,8 +143,10 @@ def find_ids(search: str = "", sort: str = "name", descending: bool = False,
             words.append(_like(escaped + "%") | _like("% " + escaped + "%"))
         else:
             words.append(_like("%" + _escape(term) + "%"))
+    words.extend(filters.conditions(filter) if filter else ())
     in_trash = Customer.deleted_at.is_null(not trashed)
-    if limit is not None and indexed and _few_matches(in_trash, words, use_fts, phrases):
+    limit_sql = f" LIMIT {int(limit)}" if limit is not None else ""
+    if indexed and _few_matches(in_trash, words, use_fts, phrases):
         # Few matches: read them all through the search index, then sort them. Left to
         # itself the planner would often walk the list's (deleted_at, sort_key, id) index
         # in order instead, testing every row: right for "ng" (half the shop, the limit is
@@ -137,11 +154,12 @@ def find_ids(search: str = "", sort: str = "name", descending: bool = False,
         # SQLite: "+deleted_at" keeps it off that index inside the CTE too.
         deleted = (peewee.NodeList((peewee.SQL("+"), Customer.deleted_at), glue="")
                    if use_fts else Customer.deleted_at)
-        inner, params = (Customer.select(Customer.id.alias("id"), field.alias("k"))
+        inner, params = (Customer.select(Customer.id.alias("id"), field.alias("k"),
+                                         _name_rank(indexed).alias("r"))
                          .where(deleted.is_null(not trashed), *words).sql())
         direction = "DESC" if descending else "ASC"
         sql = (f"WITH m AS MATERIALIZED ({inner}) "
-               f"SELECT id FROM m ORDER BY k {direction}, id LIMIT {int(limit)}")
+               f"SELECT id FROM m ORDER BY r, k {direction}, id{limit_sql}")
     else:
         query = Customer.select(Customer.id).where(in_trash, *words).order_by(*order)
         if limit is not None:
@@ -149,6 +167,23 @@ def find_ids(search: str = "", sort: str = "name", descending: bool = False,
         sql, params = query.sql()
     # Straight from the cursor: peewee's row wrapping costs ~1 s per 100,000 ids.
     return [row[0] for row in db.execute_sql(sql, params).fetchall()]
+
+
+def _name_rank(terms: list[str]) -> peewee.Node:
+    """0 when every term is in the customer's name, else 1 (found by code, phone, notes).
+
+    The search key starts with the folded name, then the code (core.customers.derived):
+    a term whose first place in the key comes before the code is in the name.
+    """
+    position = fn.instr if connection.is_sqlite(db.obj) else fn.strpos
+    key = peewee.NodeList((peewee.SQL("' '"), Customer.search_key), glue=" || ")
+    code_at = position(key, peewee.NodeList((peewee.SQL("' '"), fn.lower(Customer.code)),
+                                            glue=" || "))
+    in_name = []
+    for term in terms:
+        at = position(key, " " + term if len(term) == 2 else term)
+        in_name.append((at > 0) & (at < code_at))
+    return peewee.Case(None, [(reduce(operator.and_, in_name), 0)], 1)
 
 
 def _few_matches(in_trash: peewee.Node, words: list[peewee.Node], use_fts: bool,
@@ -171,11 +206,18 @@ def _has_fts() -> bool:
 
 
 def fetch_rows(ids: list[int]) -> dict[int, Row]:
-    """The list rows of `ids`, keyed by id (one query)."""
+    """The list rows of `ids`, keyed by id (two queries)."""
     if not ids:
         return {}
     query = Customer.select(*_ROW_FIELDS).where(Customer.id.in_(ids)).tuples()
-    return {values[0]: Row(*values) for values in query}
+    # One grouped count over the referred_by index: cheaper than a subquery per row.
+    # (The trash test is counted, not filtered: a filter would draw the planner to
+    # the deleted_at index, 10 times slower.)
+    not_trashed = peewee.Case(None, [(Customer.deleted_at.is_null(), 1)], 0)
+    referrals = dict(Customer.select(Customer.referred_by, fn.SUM(not_trashed))
+                     .where(Customer.referred_by.in_(ids))
+                     .group_by(Customer.referred_by).tuples())
+    return {values[0]: Row(*values, referrals.get(values[0], 0)) for values in query}
 
 
 def change_stamp() -> tuple:

@@ -23,6 +23,17 @@ SETTINGS: dict[str, Declared] = {
     # {"n", "r", "p", "dklen", "salt", "hash"} of core.security; None: no password.
     "app_password": Declared(None, QT_TRANSLATE_NOOP("settings", "App password")),
     "lock_after_minutes": Declared(10, QT_TRANSLATE_NOOP("settings", "Lock after minutes idle")),
+    # [{"name": ..., "filter": {...}}] of core.filters: the sidebar's saved smart lists.
+    "smart_lists": Declared([], QT_TRANSLATE_NOOP("settings", "Smart lists")),
+    # The thresholds of core.segments (each documented in segments.RULES): a customer's
+    # funnel segment and value tier are derived from purchases with them.
+    "segment_rules": Declared({
+        "lapsed_after_days": 180, "loyal_purchases": 3, "loyal_months": 12,
+        "big_purchase_vnd": 5_000_000, "first_big_days": 90,
+        "high_value_percent": 20, "low_value_percent": 30,
+    }, QT_TRANSLATE_NOOP("settings", "Segment rules")),
+    # {"on": "YYYY-MM-DD", "rules": {...}}: the day and rules of the last full recompute.
+    "segments_computed": Declared(None, QT_TRANSLATE_NOOP("settings", "Segments computed")),
 }
 
 
