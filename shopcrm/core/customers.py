@@ -21,7 +21,7 @@ from shopcrm.db import auto_backup, backup
 from shopcrm.db.connection import db
 from shopcrm.db.models import (
     AREA_CHOICES, GENDER_CHOICES, INCOME_CHOICES, KIND_CHOICES, ORG_TYPE_CHOICES,
-    RELATION_CHOICES, SOURCE_CHOICES, AuditLog, Customer, utcnow,
+    RELATION_CHOICES, SOURCE_CHOICES, AuditLog, Customer, CustomerTag, Tag, utcnow,
 )
 
 CODE_PREFIX = "KH"
@@ -42,6 +42,8 @@ EDITABLE = (
     "honorific", "relation", *BOOL_FIELDS, "income", "area", "address", "ward", "district",
     "province", "zalo", "facebook", "source", "referred_by", "notes",
 )
+
+TAG_MAX = 60  # Tag.name's length
 
 CONFLICT_MESSAGE = QT_TRANSLATE_NOOP(
     "errors",
@@ -109,6 +111,8 @@ def _clean_field(field: str, value):
         return multiline(value)
     if field in TEXT_FIELDS:
         return blank_to_none(value)
+    if field == "tags":
+        return _clean_tags(value)
     raise KeyError(field)
 
 
@@ -141,6 +145,21 @@ def _clean_honorific(value) -> str | None:
             QT_TRANSLATE_NOOP("errors", "Use one of: {choices}."), choices=", ".join(HONORIFICS)
         )
     return value.lower() if value else None
+
+
+def _clean_tags(value) -> tuple[str, ...]:
+    """Interests as free tags, from "áo dài, VIP" or a list: each once, in Vietnamese order."""
+    parts = re.split(r"[,;\n]", value) if isinstance(value, str) else list(value or ())
+    found: dict[str, str] = {}  # folded -> as first written: "vip" and "VIP" are one tag
+    for part in parts:
+        name = " ".join(nfc(str(part)).split())
+        if len(name) > TAG_MAX:
+            raise ValidationError(QT_TRANSLATE_NOOP(
+                "errors", "A tag can have at most {limit} characters: “{tag}”."),
+                limit=TAG_MAX, tag=name[:TAG_MAX] + "…")
+        if name:
+            found.setdefault(fold(name), name)
+    return tuple(sorted(found.values(), key=lambda name: names.collation_key(name.split())))
 
 
 def _clean_referrer(value) -> int | None:
@@ -188,10 +207,14 @@ def next_code() -> str:
 def create(raw: dict) -> Customer:
     """Validate and store a new customer, giving it the next free code."""
     values = clean({"name": "", "kind": None, **raw})
+    tags = values.pop("tags", None)
     values.setdefault("code", next_code())
     values.update(derived(values))
     with db.atomic():
-        return Customer.create(**values)
+        customer = Customer.create(**values)
+        if tags:
+            _write_tags(customer.id, tags)
+        return customer
 
 
 def get(customer_id: int) -> Customer:
@@ -202,7 +225,32 @@ def as_values(customer: Customer) -> dict:
     """The editable values of a stored customer, as clean() returns them."""
     values = {field: getattr(customer, field) for field in EDITABLE if field != "referred_by"}
     values["referred_by"] = customer.referred_by_id
+    values["tags"] = tags_of(customer.id)
     return values
+
+
+def tags_of(customer_id: int) -> tuple[str, ...]:
+    """The customer's tags, in Vietnamese order."""
+    query = (Tag.select(Tag.name).join(CustomerTag).where(CustomerTag.customer == customer_id)
+             .tuples())
+    return _clean_tags([name for (name,) in query])
+
+
+def _write_tags(customer_id: int, wanted: tuple[str, ...]) -> None:
+    """Give the customer exactly these tags; a tag already known under another case
+    ("vip" for "VIP") is reused, so the shop's tag list stays tidy."""
+    known = {fold(name): tag_id for tag_id, name in Tag.select(Tag.id, Tag.name).tuples()}
+    ids = []
+    for name in wanted:
+        tag_id = known.get(fold(name))
+        ids.append(tag_id if tag_id is not None else Tag.create(name=name).id)
+    (CustomerTag.delete().where((CustomerTag.customer == customer_id)
+                                & CustomerTag.tag.not_in(ids)).execute())
+    present = {tag_id for (tag_id,) in CustomerTag.select(CustomerTag.tag)
+               .where(CustomerTag.customer == customer_id).tuples()}
+    for tag_id in ids:
+        if tag_id not in present:
+            CustomerTag.create(customer=customer_id, tag=tag_id)
 
 
 def update(customer_id: int, raw: dict, expected_version: int, force: bool = False) -> Customer:
@@ -211,6 +259,7 @@ def update(customer_id: int, raw: dict, expected_version: int, force: bool = Fal
     With `force`, the user has seen the other change and chose to overwrite it.
     """
     values = clean(raw)
+    tags = values.pop("tags", None)
     with db.atomic():
         current = Customer.get_by_id(customer_id)
         if current.version != expected_version and not force:
@@ -220,6 +269,7 @@ def update(customer_id: int, raw: dict, expected_version: int, force: bool = Fal
                 name=current.name,
             )
         merged = {**as_values(current), "code": current.code, **values}
+        merged.pop("tags")
         changes = {**values, **derived(merged), "updated_at": utcnow(),
                    "version": current.version + 1}
         query = Customer.update(changes).where(
@@ -231,6 +281,8 @@ def update(customer_id: int, raw: dict, expected_version: int, force: bool = Fal
                 current=Customer.get_by_id(customer_id),
                 name=current.name,
             )
+        if tags is not None:
+            _write_tags(customer_id, tags)
     return Customer.get_by_id(customer_id)
 
 

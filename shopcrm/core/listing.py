@@ -19,7 +19,7 @@ from shopcrm.core import filters
 from shopcrm.core.text import fold
 from shopcrm.db import connection, search_index
 from shopcrm.db.connection import db
-from shopcrm.db.models import Customer
+from shopcrm.db.models import Customer, CustomerTag, Tag
 
 _Referral = Customer.alias("referral")
 # How many customers (not in the trash) each one brought in: a column and a sort.
@@ -130,23 +130,26 @@ def find_ids(search: str = "", sort: str = "name", descending: bool = False,
     terms = _terms(search)
     indexed = [t for t in terms if len(t) >= 2]
     use_fts = bool(indexed) and connection.is_sqlite(db.obj) and _has_fts()
-    phrases = " ".join(_fts_phrase(t) for t in indexed)
-    if use_fts:
-        words.append(Customer.id.in_(peewee.SQL(
-            f"(SELECT rowid FROM {search_index.FTS_TABLE} WHERE {search_index.FTS_TABLE} "
-            "MATCH ?)", (phrases,))))
+    tagged = _tag_conditions(terms)  # a word that is (part of) a tag also finds its customers
+    phrases = " ".join(_fts_phrase(t) for t in indexed if t not in tagged)
+    if use_fts and phrases:
+        words.append(_fts_match(phrases))
     for term in terms:
         if use_fts and len(term) >= 2:
-            continue
-        if len(term) == 2:
+            if term not in tagged:
+                continue  # in the phrases above
+            condition = _fts_match(_fts_phrase(term))
+        elif len(term) == 2:
             escaped = _escape(term)
-            words.append(_like(escaped + "%") | _like("% " + escaped + "%"))
+            condition = _like(escaped + "%") | _like("% " + escaped + "%")
         else:
-            words.append(_like("%" + _escape(term) + "%"))
+            condition = _like("%" + _escape(term) + "%")
+        words.append(condition | tagged[term] if term in tagged else condition)
     words.extend(filters.conditions(filter) if filter else ())
     in_trash = Customer.deleted_at.is_null(not trashed)
     limit_sql = f" LIMIT {int(limit)}" if limit is not None else ""
-    if indexed and _few_matches(in_trash, words, use_fts, phrases):
+    # (With a tag word the index alone cannot count the matches: count them all.)
+    if indexed and _few_matches(in_trash, words, use_fts and not tagged, phrases):
         # Few matches: read them all through the search index, then sort them. Left to
         # itself the planner would often walk the list's (deleted_at, sort_key, id) index
         # in order instead, testing every row: right for "ng" (half the shop, the limit is
@@ -167,6 +170,30 @@ def find_ids(search: str = "", sort: str = "name", descending: bool = False,
         sql, params = query.sql()
     # Straight from the cursor: peewee's row wrapping costs ~1 s per 100,000 ids.
     return [row[0] for row in db.execute_sql(sql, params).fetchall()]
+
+
+def _fts_match(phrases: str) -> peewee.Node:
+    """Customers whose search key holds the FTS5 phrases (SQLite's search index)."""
+    return Customer.id.in_(peewee.SQL(
+        f"(SELECT rowid FROM {search_index.FTS_TABLE} WHERE {search_index.FTS_TABLE} "
+        "MATCH ?)", (phrases,)))
+
+
+def _tag_conditions(terms: list[str]) -> dict[str, peewee.Node]:
+    """term -> "has a tag containing it", for the terms some tag's tone-less name holds
+    (as a search key would: 2 characters at a word's start, more anywhere). Shops
+    have tens of tags, not thousands: they are read and folded here."""
+    if not terms:
+        return {}
+    tags = [(tag_id, " " + fold(name)) for tag_id, name in Tag.select(Tag.id, Tag.name).tuples()]
+    found = {}
+    for term in terms:
+        needle = " " + term if len(term) == 2 else term
+        ids = [tag_id for tag_id, folded in tags if needle in folded]
+        if ids:
+            found[term] = Customer.id.in_(CustomerTag.select(CustomerTag.customer)
+                                          .where(CustomerTag.tag.in_(ids)))
+    return found
 
 
 def _name_rank(terms: list[str]) -> peewee.Node:

@@ -14,12 +14,15 @@ from PySide6.QtWidgets import (
     QMessageBox, QPlainTextEdit, QPushButton, QScrollArea, QStackedWidget, QVBoxLayout, QWidget,
 )
 
-from shopcrm.core import customers, dates, duplicates, history, honorifics, phones, privacy
+from shopcrm.core import (
+    customers, dates, duplicates, filters, history, honorifics, phones, privacy,
+)
 from shopcrm.core.errors import ConflictError, KnownError
 from shopcrm.db.connection import CONNECTION_ERRORS
 from shopcrm.db.models import Customer
 from shopcrm.ui import i18n
 from shopcrm.ui.labels import CHOICE_LABELS, field_label, label
+from shopcrm.ui.tags_edit import TagsEdit
 
 ERROR_STYLE = "color: #b3261e;"
 
@@ -99,6 +102,7 @@ class CustomerForm(QWidget):
             ("roles", self.tr("Role"), self._roles()),
             ("source", field_label("source"), self._combo("source", blank=True)),
             ("referred_by", self.tr("Referred by (code)"), self._line(self.tr("e.g. KH000012"))),
+            ("tags", field_label("tags"), self._tags()),
             ("notes", field_label("notes"), self._notes()),
         ])
         self._consent_section()
@@ -222,6 +226,11 @@ class CustomerForm(QWidget):
             self.inputs[field] = check
         return box
 
+    def _tags(self) -> TagsEdit:
+        edit = TagsEdit()
+        edit.textChanged.connect(self._changed)
+        return edit
+
     def _notes(self) -> QPlainTextEdit:
         notes = QPlainTextEdit()
         notes.setFixedHeight(80)
@@ -274,6 +283,7 @@ class CustomerForm(QWidget):
         self.inputs["name"].setFocus()
 
     def _fill(self, values: dict) -> None:
+        self.inputs["tags"].set_known_tags(filters.tags())
         self._loading = True
         try:
             for field, widget in self.inputs.items():
@@ -306,6 +316,8 @@ class CustomerForm(QWidget):
             return value.strftime("%d/%m/%Y")
         if field == "referred_by":
             return Customer.get_by_id(value).code
+        if field == "tags":
+            return ", ".join(value)
         return str(value)
 
     def raw_values(self) -> dict:
