@@ -948,6 +948,13 @@ Last backup: {when}</source>
     </message>
 </context>
 <context>
+    <name>TagsEdit</name>
+    <message>
+        <source>e.g. áo dài, VIP (separate with commas)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>TaskTableModel</name>
     <message>
         <source>Customer</source>
@@ -1090,6 +1097,14 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>A smart list&apos;s name can have at most {max} characters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A tag can have at most {limit} characters: “{tag}”.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>A task can only be done or skipped.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1126,6 +1141,10 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Choose at least one filter to save as a smart list.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Choose at least two different customers to merge.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1135,6 +1154,10 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>Export cancelled; no file was written.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give the smart list a name.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1202,6 +1225,14 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>There can be at most {max} smart lists.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There is already a smart list named “{name}”.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>There is no database at {path}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1239,6 +1270,14 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>Two columns are set to {field}: choose one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown filter value: {value}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown filter: {axis}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1691,7 +1730,19 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Segment rules</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Segments computed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Shop name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Smart lists</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -952,6 +952,13 @@ Sao lưu gần nhất: {when}</translation>
     </message>
 </context>
 <context>
+    <name>TagsEdit</name>
+    <message>
+        <source>e.g. áo dài, VIP (separate with commas)</source>
+        <translation>vd: áo dài, VIP (cách nhau bằng dấu phẩy)</translation>
+    </message>
+</context>
+<context>
     <name>TaskTableModel</name>
     <message>
         <source>Customer</source>
@@ -1094,6 +1101,14 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Mật khẩu cần có ít nhất {count} ký tự.</translation>
     </message>
     <message>
+        <source>A smart list&apos;s name can have at most {max} characters.</source>
+        <translation>Tên danh sách thông minh dài tối đa {max} ký tự.</translation>
+    </message>
+    <message>
+        <source>A tag can have at most {limit} characters: “{tag}”.</source>
+        <translation>Mỗi nhãn dài tối đa {limit} ký tự: “{tag}”.</translation>
+    </message>
+    <message>
         <source>A task can only be done or skipped.</source>
         <translation>Chỉ có thể đánh dấu một việc là đã xong hoặc bỏ qua.</translation>
     </message>
@@ -1130,6 +1145,10 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Không ghi được tệp {path}: {reason}</translation>
     </message>
     <message>
+        <source>Choose at least one filter to save as a smart list.</source>
+        <translation>Hãy chọn ít nhất một điều kiện lọc để lưu thành danh sách thông minh.</translation>
+    </message>
+    <message>
         <source>Choose at least two different customers to merge.</source>
         <translation>Hãy chọn ít nhất hai khách hàng khác nhau để gộp.</translation>
     </message>
@@ -1140,6 +1159,10 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>Export cancelled; no file was written.</source>
         <translation>Đã hủy xuất dữ liệu; không có tệp nào được ghi.</translation>
+    </message>
+    <message>
+        <source>Give the smart list a name.</source>
+        <translation>Hãy đặt tên cho danh sách thông minh.</translation>
     </message>
     <message>
         <source>No column holds the customers&apos; names in {name} (its columns: {headers}): choose which column is the name.</source>
@@ -1206,6 +1229,14 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Không thể sao chép bảng {table} sang {url}: {reason}. Không có gì được ghi vào đó.</translation>
     </message>
     <message>
+        <source>There can be at most {max} smart lists.</source>
+        <translation>Chỉ có thể có tối đa {max} danh sách thông minh.</translation>
+    </message>
+    <message>
+        <source>There is already a smart list named “{name}”.</source>
+        <translation>Đã có một danh sách thông minh tên “{name}”.</translation>
+    </message>
+    <message>
         <source>There is no database at {path}.</source>
         <translation>Không có tệp dữ liệu nào ở {path}.</translation>
     </message>
@@ -1244,6 +1275,14 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>Two columns are set to {field}: choose one.</source>
         <translation>Có hai cột cùng được chọn là {field}: vui lòng chỉ chọn một cột.</translation>
+    </message>
+    <message>
+        <source>Unknown filter value: {value}.</source>
+        <translation>Giá trị lọc không hợp lệ: {value}.</translation>
+    </message>
+    <message>
+        <source>Unknown filter: {axis}.</source>
+        <translation>Điều kiện lọc không hợp lệ: {axis}.</translation>
     </message>
     <message>
         <source>Unknown kind of database address: {url}</source>
@@ -1466,7 +1505,7 @@ Sao lưu gần nhất: {when}</translation>
     </message>
     <message>
         <source>Tags</source>
-        <translation>Nhóm khách hàng</translation>
+        <translation>Nhãn, sở thích</translation>
     </message>
     <message>
         <source>Tax code</source>
@@ -1695,8 +1734,20 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Tự khóa sau số phút không dùng</translation>
     </message>
     <message>
+        <source>Segment rules</source>
+        <translation>Quy tắc phân nhóm khách hàng</translation>
+    </message>
+    <message>
+        <source>Segments computed</source>
+        <translation>Lần tính nhóm khách hàng gần nhất</translation>
+    </message>
+    <message>
         <source>Shop name</source>
         <translation>Tên cửa hàng</translation>
+    </message>
+    <message>
+        <source>Smart lists</source>
+        <translation>Danh sách thông minh</translation>
     </message>
 </context>
 <context>
