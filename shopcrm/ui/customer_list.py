@@ -1,14 +1,17 @@
-"""The customer list pane: a search box over a sortable table of customers."""
+"""The customer list pane: a search box and a filter over a sortable table of customers."""
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QLabel, QLineEdit, QMenu, QStackedWidget, QTableView,
-    QVBoxLayout, QWidget,
+    QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu,
+    QStackedWidget, QTableView, QToolButton, QVBoxLayout, QWidget,
 )
 
 from shopcrm.ui.customer_model import CustomerTableModel
+from shopcrm.ui.filter_dialog import FilterDialog, filter_text
 
 # Typing pauses this long before the list is searched again.
 SEARCH_DELAY_MS = 150
@@ -20,9 +23,14 @@ class CustomerList(QWidget):
 
     current_changed = Signal(object)
     reloaded = Signal()
+    # The user set a filter of their own (Filter…, Clear): no sidebar list is shown now.
+    filter_edited = Signal()
+    # "Save as smart list…" for the filter shown.
+    save_filter_requested = Signal(object)
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.can_save = True  # smart lists can be saved (not in a read-only window)
         self.model = CustomerTableModel(self)
         # The rest of a long list arrives after its first page: the counts follow it.
         self.model.rowsInserted.connect(lambda *_: self.reloaded.emit())
@@ -33,6 +41,11 @@ class CustomerList(QWidget):
         self._timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._timer.timeout.connect(self.apply_search)
         self.search.textChanged.connect(self._timer.start)
+        self.filter_button = QToolButton()
+        self.filter_button.setText(self.tr("Filter…"))
+        self.filter_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.filter_button.clicked.connect(self.edit_filter)
+        self._build_filter_bar()
 
         self.view = QTableView()
         self.view.setModel(self.model)
@@ -65,10 +78,64 @@ class CustomerList(QWidget):
         self.stack.addWidget(self.view)
         self.stack.addWidget(self.empty)
 
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search, 1)
+        search_row.addWidget(self.filter_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.search)
+        layout.addLayout(search_row)
+        layout.addWidget(self.filter_bar)
         layout.addWidget(self.stack, 1)
+
+    def _build_filter_bar(self) -> None:
+        """What the list is filtered by, with Save as smart list and Clear (hidden unfiltered)."""
+        self.filter_label = QLabel()
+        self.filter_label.setWordWrap(True)
+        self.save_filter_button = QToolButton()
+        self.save_filter_button.setText(self.tr("Save as smart list…"))
+        self.save_filter_button.clicked.connect(
+            lambda: self.save_filter_requested.emit(dict(self.model.filter)))
+        self.clear_filter_button = QToolButton()
+        self.clear_filter_button.setText(self.tr("Clear filter"))
+        self.clear_filter_button.clicked.connect(self._clear_filter)
+        self.filter_bar = QFrame()
+        self.filter_bar.setStyleSheet("QFrame { background: #e8f0fe; border-radius: 4px; }")
+        row = QHBoxLayout(self.filter_bar)
+        row.setContentsMargins(6, 3, 6, 3)
+        row.addWidget(self.filter_label, 1)
+        row.addWidget(self.save_filter_button)
+        row.addWidget(self.clear_filter_button)
+        self.filter_bar.hide()
+        self.filter_title: str | None = None
+
+    def set_filter(self, spec: dict, title: str | None = None) -> None:
+        """Show the customers `spec` keeps (a sidebar list when it has a `title`)."""
+        self.model.filter = dict(spec)
+        self.filter_title = title if spec else None
+        description = filter_text(spec)
+        self.filter_label.setText(f"<b>{html.escape(title)}</b>: {html.escape(description)}"
+                                  if title else html.escape(description))
+        self.filter_bar.setVisible(bool(spec))
+        self.save_filter_button.setVisible(bool(spec) and title is None and self.can_save)
+        self.reload()
+        if self.current_id() is None and self.model.rowCount():
+            self.select_row(0)  # a new list opens on its first customer
+
+    def edit_filter(self) -> None:
+        """Filter…: change the filter shown; it becomes the user's own (not a sidebar list)."""
+        spec = self.ask_filter(self.model.filter)
+        if spec is not None:
+            self.set_filter(spec)
+            self.filter_edited.emit()
+
+    def ask_filter(self, spec: dict) -> dict | None:
+        """The filter dialog (a method so tests can answer it)."""
+        dialog = FilterDialog(spec, self)
+        return dialog.spec() if dialog.exec() == FilterDialog.DialogCode.Accepted else None
+
+    def _clear_filter(self) -> None:
+        self.set_filter({})
+        self.filter_edited.emit()
 
     def column_menu(self) -> QMenu:
         """Right-click on the header: a tick per column to show or hide it (the name stays)."""
@@ -110,6 +177,8 @@ class CustomerList(QWidget):
             return
         if self.model.search.strip():
             self.empty.setText(self.tr("No customer matches “{text}”.").format(text=self.model.search))
+        elif self.model.filter:
+            self.empty.setText(self.tr("No customer is in this list."))
         else:
             self.empty.setText(self.tr("No customers yet: add one with New customer (Ctrl+N) "
                                        "or import a spreadsheet (Ctrl+I)."))
@@ -133,9 +202,14 @@ class CustomerList(QWidget):
 
     def select_id(self, customer_id: int) -> bool:
         row = self.model.row_of(customer_id)
-        if row < 0 and self.model.search:  # not in the current search: show everyone
+        if row < 0 and (self.model.search or self.model.filter):  # hidden: show everyone
             self.search.clear()
-            self.apply_search()
+            self._timer.stop()
+            self.model.search = ""
+            if self.model.filter:
+                self._clear_filter()
+            else:
+                self.reload()
             row = self.model.row_of(customer_id)
         if row >= 0:
             self.select_row(row)

@@ -24,7 +24,7 @@ CACHE_LIMIT = 5_000
 
 class CustomerTableModel(QAbstractTableModel):
     COLUMNS = ("code", "name", "phone", "province", "segment", "created", "value", "email",
-               "gender", "kind", "source", "area", "income", "age")
+               "gender", "kind", "source", "area", "income", "age", "referrals")
     # Shown until the user picks columns (header menu); the choice is remembered.
     DEFAULT_COLUMNS = ("code", "name", "phone", "province", "segment", "created")
 
@@ -35,6 +35,7 @@ class CustomerTableModel(QAbstractTableModel):
         self._complete = True  # False while only the first page of ids is held
         self._generation = 0  # which refresh() a pending completion belongs to
         self.search = ""
+        self.filter: dict = {}  # a core.filters dict: the sidebar's list, or the user's own
         self.sort_column = "name"
         self.descending = False
 
@@ -43,7 +44,8 @@ class CustomerTableModel(QAbstractTableModel):
         """Ask the database again (after a search, a sort or a change): the first page
         now, the rest of the ids from the event loop (or at once, see load_all)."""
         self.beginResetModel()
-        self._ids = listing.find_ids(self.search, self.sort_column, self.descending, limit=PAGE)
+        self._ids = listing.find_ids(self.search, self.sort_column, self.descending, limit=PAGE,
+                                     filter=self.filter)
         self._complete = len(self._ids) < PAGE
         self._rows.clear()
         self.endResetModel()
@@ -61,7 +63,8 @@ class CustomerTableModel(QAbstractTableModel):
         if self._complete:
             return
         self._complete = True
-        ids = listing.find_ids(self.search, self.sort_column, self.descending)
+        ids = listing.find_ids(self.search, self.sort_column, self.descending,
+                               filter=self.filter)
         if ids[:len(self._ids)] != self._ids:  # the shop changed meanwhile: start over
             self.beginResetModel()
             self._ids = ids
@@ -125,7 +128,7 @@ class CustomerTableModel(QAbstractTableModel):
         return (self.tr("Code"), self.tr("Name"), self.tr("Phone"), self.tr("Province"),
                 self.tr("Segment"), self.tr("Since"), self.tr("Value"), self.tr("Email"),
                 self.tr("Gender"), self.tr("Kind"), self.tr("Source"), self.tr("Area"),
-                self.tr("Income"), self.tr("Age group"))
+                self.tr("Income"), self.tr("Age group"), self.tr("Referrals"))
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.UserRole):
@@ -172,4 +175,6 @@ class CustomerTableModel(QAbstractTableModel):
             return row.email or ""
         if column == "age":
             return label("age_group", customers.age_group(row.birthday))
+        if column == "referrals":
+            return i18n.number(row.referrals) if row.referrals else ""
         return label(column, getattr(row, column))  # gender, kind, source, area, income

@@ -61,6 +61,7 @@ class Job:
         self.runnable = _Runnable(work, self.signals)
         self.runnable.setAutoDelete(False)
         self.dialog: QProgressDialog | None = None
+        self.quiet = quiet
         if not quiet:
             self.dialog = QProgressDialog(title, QCoreApplication.translate("Job", "Cancel"),
                                           0, 0, parent)
@@ -89,6 +90,10 @@ class Job:
     def cancel(self) -> None:
         self.runnable.cancel_requested = True
 
+    def is_running(self) -> bool:
+        """Started, and its result (or error) has not arrived yet."""
+        return self in _running
+
     def _progress(self, done: int, total: int) -> None:
         self.dialog.setMaximum(max(total, 0))
         self.dialog.setValue(min(done, total) if total else 0)
@@ -112,5 +117,11 @@ _running: set[Job] = set()  # keeps jobs alive until their signals have arrived
 
 
 def busy() -> bool:
-    """Whether a job is still running (its result has not arrived yet)."""
-    return bool(_running)
+    """Whether work the user asked for (a job with a dialog) is still running."""
+    return any(not job.quiet for job in _running)
+
+
+def wait_for_quiet(timeout_ms: int = 30_000) -> bool:
+    """Wait until the background work nobody asked for (counts, the periodic backup)
+    has finished its thread, when nothing else may use the database (a restore)."""
+    return QThreadPool.globalInstance().waitForDone(timeout_ms)

@@ -34,6 +34,7 @@ from shopcrm.ui.lock import IdleWatcher, LockDialog
 from shopcrm.ui.import_dialog import ImportConfirmDialog, save_rejects
 from shopcrm.ui.labels import label
 from shopcrm.ui.settings_dialog import SettingsDialog
+from shopcrm.ui.sidebar import Sidebar
 
 
 # How often the window looks for changes made at other counters.
@@ -51,15 +52,14 @@ class MainWindow(QMainWindow):
         title = self.tr("ShopCRM — demo data") if demo else self.tr("ShopCRM")
         self.setWindowTitle(self.tr("{title} (read-only)").format(title=title) if read_only
                             else title)
+        self.sidebar = Sidebar()
         self.list = CustomerList()
         self.form = CustomerForm()
         self.care = CarePane()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        for pane in (self.list, self.form, self.care):
+        for pane, stretch in ((self.sidebar, 1), (self.list, 3), (self.form, 3), (self.care, 2)):
             self.splitter.addWidget(pane)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 3)
-        self.splitter.setStretchFactor(2, 2)
+            self.splitter.setStretchFactor(self.splitter.count() - 1, stretch)
         self.setCentralWidget(self.splitter)
         self.counts = QLabel()
         self.statusBar().addPermanentWidget(self.counts)
@@ -70,6 +70,9 @@ class MainWindow(QMainWindow):
             self._make_read_only()
         self.list.current_changed.connect(self._current_changed)
         self.list.reloaded.connect(self._update_counts)
+        self.sidebar.chosen.connect(self.list.set_filter)
+        self.list.filter_edited.connect(self.sidebar.clear_choice)
+        self.list.save_filter_requested.connect(self.sidebar.save_filter)
         self.form.saved.connect(self._saved)
         self.form.changed.connect(self._remember_change)
         self.care.open_customer.connect(self.open_customer)
@@ -166,6 +169,8 @@ class MainWindow(QMainWindow):
         for button in (self.form.save_button, self.form.revert_button):
             button.setEnabled(False)  # the form never gets dirty, so they stay off
         self.form.set_consents_editable(False)
+        self.sidebar.set_editable(False)
+        self.list.can_save = False
         for button in (self.care.done_button, self.care.skip_button):
             button.hide()  # the care pane enables them on selection
 
@@ -204,6 +209,7 @@ class MainWindow(QMainWindow):
         self.list.model.forget(customer_id)
         self.list.view.selectionModel().blockSignals(True)
         self.list.reload(keep=customer_id)
+        self.sidebar.refresh_counts()
         if not self.list.select_id(customer_id):
             self.list.view.clearSelection()
         self.list.view.selectionModel().blockSignals(False)
@@ -247,6 +253,7 @@ class MainWindow(QMainWindow):
             self._after_undo, self.show_error))
         self.list.reload()
         self.care.refresh()
+        self.sidebar.refresh_counts()
         self.statusBar().showMessage(self.tr("{count} customer(s) moved to the trash.")
                                      .format(count=moved), 5000)
 
@@ -264,6 +271,7 @@ class MainWindow(QMainWindow):
         self._stamps = self._change_stamps()
         self._reload_list()
         self.care.refresh()
+        self.sidebar.refresh_counts()
 
     @staticmethod
     def _change_stamps() -> tuple:
@@ -285,6 +293,7 @@ class MainWindow(QMainWindow):
         self._stamps = stamps
         if customers_changed:
             self._reload_list()
+            self.sidebar.refresh_counts()
         if tasks_changed or customers_changed:
             self.care.refresh()
 
@@ -312,6 +321,7 @@ class MainWindow(QMainWindow):
 
     def _after_first_paint(self) -> None:
         self.care.refresh()
+        self.sidebar.refresh_counts()
         if self._stamps is None:  # a refresh() or a sync may have set it already
             self._stamps = self._change_stamps()
         self._greet()
@@ -521,7 +531,7 @@ class MainWindow(QMainWindow):
         """
         from shopcrm.db import restore
 
-        if jobs.busy():
+        if jobs.busy() or not jobs.wait_for_quiet():
             self.inform(self.tr("Wait until the work in progress has finished, then restore."))
             return False
         if not self.form.maybe_leave():
@@ -572,13 +582,13 @@ class MainWindow(QMainWindow):
         geometry = settings.value("window/geometry")
         if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
             self.restoreState(settings.value("window/state", QByteArray()))
-            self.splitter.restoreState(settings.value("window/splitter", QByteArray()))
+            self.splitter.restoreState(settings.value("window/panes", QByteArray()))
             columns = settings.value("window/list-columns")
             if isinstance(columns, QByteArray):  # which columns, their widths and the sort
                 self.list.view.horizontalHeader().restoreState(columns)
         else:
-            self.resize(1360, 820)
-            self.splitter.setSizes([520, 480, 360])
+            self.resize(1440, 860)
+            self.splitter.setSizes([190, 460, 460, 330])
 
     def closeEvent(self, event) -> None:
         if not self.form.maybe_leave():
@@ -587,7 +597,7 @@ class MainWindow(QMainWindow):
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
-        settings.setValue("window/splitter", self.splitter.saveState())
+        settings.setValue("window/panes", self.splitter.saveState())
         settings.setValue("window/list-columns", self.list.view.horizontalHeader().saveState())
         self.backups.at_exit()
         event.accept()

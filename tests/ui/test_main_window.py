@@ -172,7 +172,7 @@ def test_window_layout_is_remembered(qtbot, db, db_url):
     first = MainWindow(db_url)
     first.show()
     first.resize(760, 540)  # inside the 800x600 offscreen screen
-    first.splitter.setSizes([500, 400, 200])
+    first.splitter.setSizes([150, 500, 400, 200])
     sizes = first.splitter.sizes()
     first.close()
     second = MainWindow(db_url)

@@ -161,7 +161,7 @@ def test_the_file_menu_offers_restore_and_back_up_now(window):
 def wait_for(job, qtbot):
     """Until `job` (a background backup) has delivered its result."""
     assert job is not None
-    qtbot.waitUntil(lambda: not jobs.busy(), timeout=10_000)
+    qtbot.waitUntil(lambda: not job.is_running(), timeout=10_000)
 
 
 def test_a_backup_every_half_hour_while_data_changes(window, folder, qtbot):
