@@ -293,11 +293,27 @@ Save anyway, or open the customer already there (what you typed here is not save
 <context>
     <name>CustomerList</name>
     <message>
+        <source>Clear filter</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Filter…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No customer is in this list.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>No customer matches “{text}”.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>No customers yet: add one with New customer (Ctrl+N) or import a spreadsheet (Ctrl+I).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save as smart list…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -345,6 +361,10 @@ Save anyway, or open the customer already there (what you typed here is not save
     </message>
     <message>
         <source>Province</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Referrals</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -466,6 +486,49 @@ Save anyway, or open the customer already there (what you typed here is not save
     </message>
     <message>
         <source>Why</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>FilterDialog</name>
+    <message>
+        <source>(none yet)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Age group</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Birthday this month</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Clear all</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Filter customers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Has an open complaint</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open complaint</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Segment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Value</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -944,6 +1007,69 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>never</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Sidebar</name>
+    <message>
+        <source>(none yet: filter the list, then save it)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All customers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Birthdays this month</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete the smart list “{name}”? No customer is deleted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Edit filter…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lists</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name of the list:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New smart list…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open complaints</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rename smart list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rename…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save as smart list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ShopCRM</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Smart lists</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -296,12 +296,28 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
 <context>
     <name>CustomerList</name>
     <message>
+        <source>Clear filter</source>
+        <translation>Bỏ lọc</translation>
+    </message>
+    <message>
+        <source>Filter…</source>
+        <translation>Lọc…</translation>
+    </message>
+    <message>
+        <source>No customer is in this list.</source>
+        <translation>Chưa có khách hàng nào trong danh sách này.</translation>
+    </message>
+    <message>
         <source>No customer matches “{text}”.</source>
         <translation>Không tìm thấy khách hàng nào khớp với “{text}”.</translation>
     </message>
     <message>
         <source>No customers yet: add one with New customer (Ctrl+N) or import a spreadsheet (Ctrl+I).</source>
         <translation>Chưa có khách hàng nào: hãy thêm khách hàng mới (Ctrl+N) hoặc nhập danh sách từ tệp Excel (Ctrl+I).</translation>
+    </message>
+    <message>
+        <source>Save as smart list…</source>
+        <translation>Lưu thành danh sách thông minh…</translation>
     </message>
     <message>
         <source>Search by name (no tones needed), phone, email, code or note…</source>
@@ -349,6 +365,10 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
     <message>
         <source>Province</source>
         <translation>Tỉnh/TP</translation>
+    </message>
+    <message>
+        <source>Referrals</source>
+        <translation>Đã giới thiệu</translation>
     </message>
     <message>
         <source>Segment</source>
@@ -470,6 +490,49 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
     <message>
         <source>Why</source>
         <translation>Lý do</translation>
+    </message>
+</context>
+<context>
+    <name>FilterDialog</name>
+    <message>
+        <source>(none yet)</source>
+        <translation>(chưa có)</translation>
+    </message>
+    <message>
+        <source>Age group</source>
+        <translation>Nhóm tuổi</translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation>Áp dụng</translation>
+    </message>
+    <message>
+        <source>Birthday this month</source>
+        <translation>Sinh nhật trong tháng này</translation>
+    </message>
+    <message>
+        <source>Clear all</source>
+        <translation>Bỏ chọn tất cả</translation>
+    </message>
+    <message>
+        <source>Filter customers</source>
+        <translation>Lọc khách hàng</translation>
+    </message>
+    <message>
+        <source>Has an open complaint</source>
+        <translation>Có khiếu nại chưa giải quyết</translation>
+    </message>
+    <message>
+        <source>Open complaint</source>
+        <translation>Có khiếu nại chưa giải quyết</translation>
+    </message>
+    <message>
+        <source>Segment</source>
+        <translation>Nhóm khách hàng</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>Giá trị</translation>
     </message>
 </context>
 <context>
@@ -949,6 +1012,69 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>never</source>
         <translation>không bao giờ</translation>
+    </message>
+</context>
+<context>
+    <name>Sidebar</name>
+    <message>
+        <source>(none yet: filter the list, then save it)</source>
+        <translation>(chưa có: hãy lọc danh sách rồi lưu lại)</translation>
+    </message>
+    <message>
+        <source>All customers</source>
+        <translation>Tất cả khách hàng</translation>
+    </message>
+    <message>
+        <source>Birthdays this month</source>
+        <translation>Sinh nhật trong tháng</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Xóa</translation>
+    </message>
+    <message>
+        <source>Delete the smart list “{name}”? No customer is deleted.</source>
+        <translation>Xóa danh sách thông minh “{name}”? Không khách hàng nào bị xóa.</translation>
+    </message>
+    <message>
+        <source>Edit filter…</source>
+        <translation>Sửa điều kiện lọc…</translation>
+    </message>
+    <message>
+        <source>Lists</source>
+        <translation>Danh sách</translation>
+    </message>
+    <message>
+        <source>Name of the list:</source>
+        <translation>Tên danh sách:</translation>
+    </message>
+    <message>
+        <source>New smart list…</source>
+        <translation>Danh sách thông minh mới…</translation>
+    </message>
+    <message>
+        <source>Open complaints</source>
+        <translation>Khiếu nại chưa giải quyết</translation>
+    </message>
+    <message>
+        <source>Rename smart list</source>
+        <translation>Đổi tên danh sách thông minh</translation>
+    </message>
+    <message>
+        <source>Rename…</source>
+        <translation>Đổi tên…</translation>
+    </message>
+    <message>
+        <source>Save as smart list</source>
+        <translation>Lưu thành danh sách thông minh</translation>
+    </message>
+    <message>
+        <source>ShopCRM</source>
+        <translation>ShopCRM</translation>
+    </message>
+    <message>
+        <source>Smart lists</source>
+        <translation>Danh sách thông minh</translation>
     </message>
 </context>
 <context>
