@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence, QTextDocument, QUndoStack
-from PySide6.QtPrintSupport import QPrintPreviewDialog, QPrinter
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
-    QApplication, QFileDialog, QLabel, QLineEdit, QMainWindow, QMessageBox, QPlainTextEdit,
+    QFileDialog, QLabel, QLineEdit, QMainWindow, QMessageBox, QPlainTextEdit,
     QSplitter,
 )
 
@@ -19,8 +18,7 @@ from shopcrm.core.errors import KnownError
 from shopcrm.db import connection
 from shopcrm.db.connection import CONNECTION_ERRORS
 from shopcrm.db.models import Customer
-from shopcrm.io.summary import customer_summary_html
-from shopcrm.ui import i18n, jobs
+from shopcrm.ui import i18n
 from shopcrm.ui.audit_dialog import AuditDialog
 from shopcrm.ui.trash_dialog import TrashDialog
 from shopcrm.ui.undo import EditCustomer, TrashCustomers
@@ -30,9 +28,8 @@ from shopcrm.ui.care_pane import CarePane
 from shopcrm.ui.customer_form import CustomerForm
 from shopcrm.ui.customer_list import CustomerList
 from shopcrm.ui.database_dialog import DatabaseDialog
+from shopcrm.ui.file_commands import FileCommands
 from shopcrm.ui.lock import IdleWatcher, LockDialog
-from shopcrm.ui.import_dialog import ImportConfirmDialog, save_rejects
-from shopcrm.ui.labels import label
 from shopcrm.ui.settings_dialog import SettingsDialog
 from shopcrm.ui.sidebar import Sidebar
 
@@ -65,6 +62,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.counts)
         self._shown_id: int | None = None
 
+        self.files = FileCommands(self)
         self._make_actions()
         if read_only:
             self._make_read_only()
@@ -104,12 +102,16 @@ class MainWindow(QMainWindow):
             ("save", self.tr("&Save customer"), QKeySequence.StandardKey.Save, self.form.save),
             ("delete", self.tr("&Delete to trash"), QKeySequence.StandardKey.Delete,
              self.delete_selected),
-            ("import", self.tr("&Import spreadsheet…"), QKeySequence("Ctrl+I"), self.import_file),
-            ("export", self.tr("&Export customers…"), QKeySequence("Ctrl+E"), self.export_file),
-            ("print", self.tr("&Print summary…"), QKeySequence.StandardKey.Print, self.print_summary),
-            ("backup", self.tr("&Back up now…"), QKeySequence("Ctrl+Shift+B"), self.backup_now),
+            ("import", self.tr("&Import spreadsheet…"), QKeySequence("Ctrl+I"),
+             self.files.import_file),
+            ("export", self.tr("&Export customers…"), QKeySequence("Ctrl+E"),
+             self.files.export_file),
+            ("print", self.tr("&Print summary…"), QKeySequence.StandardKey.Print,
+             self.files.print_summary),
+            ("backup", self.tr("&Back up now…"), QKeySequence("Ctrl+Shift+B"),
+             self.files.backup_now),
             ("restore", self.tr("&Restore from backup…"), QKeySequence(),
-             self.open_restore_dialog),
+             self.files.open_restore_dialog),
             ("settings", self.tr("Se&ttings…"), QKeySequence("Ctrl+,"), self.open_settings),
             ("database", self.tr("&Database…"), QKeySequence(), self.open_database_settings),
             ("quit", self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.close),
@@ -331,117 +333,6 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self.tr("Care schedule: {overdue} overdue, {today} due today.")
                                      .format(overdue=overdue, today=due_today), 15000)
 
-    # -- files -----------------------------------------------------------------
-    def import_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, self.tr("Import customers"), str(Path.home()),
-            self.tr("Spreadsheets (*.xlsx *.xlsm *.csv)"))
-        if path:
-            self.run_import(Path(path))
-
-    def run_import(self, path: Path) -> jobs.Job:
-        """Read and check the file in the background, then ask how to import it."""
-        from shopcrm.io import importer
-
-        return jobs.Job(self, self.tr("Reading {name}…").format(name=path.name),
-                        lambda progress, cancelled: importer.plan_import(path)) \
-            .success(self._confirm_import).failure(self.show_error).start()
-
-    def _confirm_import(self, plan) -> None:
-        dialog = ImportConfirmDialog(plan, self)
-        if self.ask_import(dialog):
-            self.write_import(plan, dialog.duplicate_policy())
-
-    def ask_import(self, dialog: ImportConfirmDialog) -> bool:
-        """Show the import summary (a method so tests can answer it)."""
-        return dialog.exec() == ImportConfirmDialog.DialogCode.Accepted
-
-    def write_import(self, plan, policy: str) -> jobs.Job:
-        from shopcrm.io import importer
-
-        folder = self.backups.folder()  # backed up there first
-
-        def work(progress, cancelled):
-            return importer.run_import(plan, duplicate_policy=policy, progress=progress,
-                                       cancel=cancelled, backup_folder=folder)
-
-        return jobs.Job(self, self.tr("Importing {name}…").format(name=plan.path.name), work) \
-            .success(self._imported).failure(self.show_error).start()
-
-    def _imported(self, result) -> None:
-        self.refresh()
-        self.backups.show_last()
-        text = self.tr("Imported: {created} new, {updated} updated, {skipped} already there, "
-                       "{rejected} left out because of errors.").format(
-            created=result.created, updated=result.updated, skipped=result.skipped,
-            rejected=result.rejected)
-        self.inform(text)
-        if result.rejected_rows and self.confirm(
-                self.tr("Save the rows that were left out, with the reason, to correct them "
-                        "and import them again?")):
-            save_rejects(self, result)
-
-    def export_file(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Export customers"), str(Path.home() / "khach-hang.xlsx"),
-            self.tr("Excel workbook (*.xlsx);;CSV (*.csv)"))
-        if path:
-            self.run_export(Path(path), self.list.model.all_ids())
-
-    def run_export(self, path: Path, ids: list[int]) -> jobs.Job:
-        from shopcrm.io.export import export_customers
-
-        language = i18n.current_language()  # read here: the worker thread has no UI locale
-
-        def work(progress, cancelled):
-            return export_customers(path, ids, progress=progress, cancel=cancelled,
-                                    language=language)
-
-        return jobs.Job(self, self.tr("Exporting…"), work).success(
-            lambda count: self.statusBar().showMessage(
-                self.tr("{count} customers written to {path}").format(count=count, path=path), 8000)
-        ).failure(self.show_error).start()
-
-    def backup_now(self) -> None:
-        from shopcrm.db import backup
-
-        default = self.backups.folder() / backup.default_backup_name(dt.datetime.now())
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("Back up the database"), str(default),
-                                              self.tr("ShopCRM database (*.db)"))
-        if path:
-            self.run_backup(Path(path))
-
-    def run_backup(self, path: Path) -> jobs.Job:
-        from shopcrm.db import backup
-
-        return jobs.Job(self, self.tr("Backing up…"),
-                        lambda progress, cancelled: backup.backup_to(path, progress)).success(
-            self._backed_up).failure(self.show_error).start()
-
-    def _backed_up(self, target: Path) -> None:
-        self.statusBar().showMessage(
-            self.tr("Backup saved and verified: {path}").format(path=target), 8000)
-        self.backups.show_last()
-
-    def print_summary(self) -> None:
-        customer_id = self.list.current_id() or self._shown_id
-        if customer_id is None:
-            self.inform(self.tr("Select a customer to print their summary."))
-            return
-        document = self.summary_document(customer_id)
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        preview = QPrintPreviewDialog(printer, self)
-        preview.paintRequested.connect(document.print_)
-        preview.exec()
-
-    def summary_document(self, customer_id: int) -> QTextDocument:
-        html = customer_summary_html(
-            customer_id, lambda text: QCoreApplication.translate("summary", text),
-            i18n.money, i18n.date_text, label)
-        document = QTextDocument(self)
-        document.setHtml(html)
-        return document
-
     def open_settings(self) -> None:
         SettingsDialog(self.url, self).exec()
 
@@ -516,45 +407,6 @@ class MainWindow(QMainWindow):
 
     def open_database_settings(self) -> None:
         DatabaseDialog(self.url, self).exec()
-
-    def open_restore_dialog(self) -> None:
-        from shopcrm.ui.restore_dialog import RestoreDialog
-
-        RestoreDialog(self.restore_backup, self).exec()
-        self.backups.show_last()  # the folder may have changed
-
-    def restore_backup(self, path: Path) -> bool:
-        """Put the backup `path` in place of the database and show its data; False if not.
-
-        On the GUI thread, whose connection restore() closes and reopens, while no job
-        runs: no other thread may use the file meanwhile (db.restore).
-        """
-        from shopcrm.db import restore
-
-        if jobs.busy() or not jobs.wait_for_quiet():
-            self.inform(self.tr("Wait until the work in progress has finished, then restore."))
-            return False
-        if not self.form.maybe_leave():
-            return False
-        try:
-            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-            try:  # a few seconds for a big shop (benchmarks/bench_backup_export.py)
-                before = restore.restore(path, restore.database_file(self.url),
-                                         self.backups.folder())
-            finally:
-                QApplication.restoreOverrideCursor()
-        except KnownError as exc:
-            self.show_error(exc)
-            return False
-        self.undo_stack.clear()  # all the data was replaced
-        self.reload_all()
-        self.backups.reset()
-        text = self.tr("The backup {name} was restored.").format(name=path.name)
-        if before is not None:
-            text += " " + self.tr("The data as it was before is kept in {path}: restore it "
-                                  "to undo this.").format(path=before)
-        self.inform(text)
-        return True
 
     def reload_all(self) -> None:
         """Show the database afresh (after a restore): nothing read before is kept."""

@@ -119,7 +119,7 @@ def test_export_runs_in_the_background(window, qtbot, tmp_path):
     customers.create({"name": "Nguyễn An", "phone": "0912345678"})
     window.refresh()
     target = tmp_path / "khach.xlsx"
-    window.run_export(target, window.list.model.all_ids())
+    window.files.run_export(target, window.list.model.all_ids())
     # The job may finish before a waitSignal could connect: wait for its effect instead.
     qtbot.waitUntil(lambda: "written to" in window.statusBar().currentMessage(), timeout=10_000)
     assert target.exists()
@@ -127,7 +127,7 @@ def test_export_runs_in_the_background(window, qtbot, tmp_path):
 
 def test_summary_document_holds_the_customer(window):
     customer = customers.create({"name": "Nguyễn Thị Thu Hà", "phone": "0912345678"})
-    text = window.summary_document(customer.id).toPlainText()
+    text = window.files.summary_document(customer.id).toPlainText()
     assert "Nguyễn Thị Thu Hà" in text and "0912 345 678" in text
 
 
@@ -145,10 +145,10 @@ def test_import_a_spreadsheet_from_the_window(window, qtbot, tmp_path, monkeypat
     workbook.save(path)
 
     shown = {}
-    monkeypatch.setattr(window, "ask_import", lambda dialog: shown.setdefault("dialog", dialog) or True)
+    monkeypatch.setattr(window.files, "ask_import", lambda dialog: shown.setdefault("dialog", dialog) or True)
     monkeypatch.setattr(window, "inform", lambda text, icon=None: shown.setdefault("result", text))
     monkeypatch.setattr(window, "confirm", lambda text: False)
-    window.run_import(path)
+    window.files.run_import(path)
     qtbot.waitUntil(lambda: "result" in shown, timeout=10_000)
     assert "Row 5" in shown["dialog"]._error_lines()
     assert "2 new" in shown["result"] and "1 left out" in shown["result"]
@@ -161,7 +161,7 @@ def test_a_file_that_is_not_a_spreadsheet_gets_a_clear_message(window, qtbot, tm
     path.write_text("not a workbook")
     messages = []
     monkeypatch.setattr(window, "inform", lambda text, icon=None: messages.append(text))
-    window.run_import(path)
+    window.files.run_import(path)
     qtbot.waitUntil(lambda: bool(messages), timeout=10_000)
     assert "khach.xlsx" in messages[0]
     assert Customer.select().count() == 0
@@ -242,7 +242,7 @@ def test_summary_prints_to_pdf_with_vietnamese_text(window, tmp_path):
     printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
     target = tmp_path / "summary.pdf"
     printer.setOutputFileName(str(target))
-    window.summary_document(customer.id).print_(printer)
+    window.files.summary_document(customer.id).print_(printer)
     data = target.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 1000
 

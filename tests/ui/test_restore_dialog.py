@@ -51,7 +51,7 @@ def backups_in(folder: Path, reason: str = "") -> list[Path]:
 
 
 def dialog_of(window, qtbot, confirm: bool = True) -> RestoreDialog:
-    dialog = RestoreDialog(window.restore_backup, window)
+    dialog = RestoreDialog(window.files.restore_backup, window)
     qtbot.addWidget(dialog)
     dialog.asked = []
     dialog.confirm = lambda text: dialog.asked.append(text) or confirm
@@ -125,7 +125,7 @@ def test_a_damaged_file_is_refused_and_the_data_stays(window, folder, qtbot):
 def test_restore_waits_for_running_work(window, folder, qtbot, monkeypatch):
     saved = auto_backup.take_backup(folder, "manual")
     monkeypatch.setattr(jobs, "busy", lambda: True)
-    assert window.restore_backup(saved) is False
+    assert window.files.restore_backup(saved) is False
     assert "Wait until the work in progress has finished" in window.messages[-1]
 
 

@@ -1,0 +1,177 @@
+"""The window's File commands: import, export, backup, restore and printing.
+
+Kept apart from ui.main_window so that file holds the panes and how they talk;
+`MainWindow.files` is the one instance, acting on its window.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QObject, Qt
+from PySide6.QtGui import QTextDocument
+from PySide6.QtPrintSupport import QPrintPreviewDialog, QPrinter
+from PySide6.QtWidgets import QApplication, QFileDialog
+
+from shopcrm.core.errors import KnownError
+from shopcrm.io.summary import customer_summary_html
+from shopcrm.ui import i18n, jobs
+from shopcrm.ui.import_dialog import ImportConfirmDialog, save_rejects
+from shopcrm.ui.labels import label
+
+
+class FileCommands(QObject):
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+
+    def import_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self.window, self.tr("Import customers"), str(Path.home()),
+            self.tr("Spreadsheets (*.xlsx *.xlsm *.csv)"))
+        if path:
+            self.run_import(Path(path))
+
+    def run_import(self, path: Path) -> jobs.Job:
+        """Read and check the file in the background, then ask how to import it."""
+        from shopcrm.io import importer
+
+        return jobs.Job(self.window, self.tr("Reading {name}…").format(name=path.name),
+                        lambda progress, cancelled: importer.plan_import(path)) \
+            .success(self._confirm_import).failure(self.window.show_error).start()
+
+    def _confirm_import(self, plan) -> None:
+        dialog = ImportConfirmDialog(plan, self.window)
+        if self.ask_import(dialog):
+            self.write_import(plan, dialog.duplicate_policy())
+
+    def ask_import(self, dialog: ImportConfirmDialog) -> bool:
+        """Show the import summary (a method so tests can answer it)."""
+        return dialog.exec() == ImportConfirmDialog.DialogCode.Accepted
+
+    def write_import(self, plan, policy: str) -> jobs.Job:
+        from shopcrm.io import importer
+
+        folder = self.window.backups.folder()  # backed up there first
+
+        def work(progress, cancelled):
+            return importer.run_import(plan, duplicate_policy=policy, progress=progress,
+                                       cancel=cancelled, backup_folder=folder)
+
+        return jobs.Job(self.window, self.tr("Importing {name}…").format(name=plan.path.name), work) \
+            .success(self._imported).failure(self.window.show_error).start()
+
+    def _imported(self, result) -> None:
+        self.window.refresh()
+        self.window.backups.show_last()
+        text = self.tr("Imported: {created} new, {updated} updated, {skipped} already there, "
+                       "{rejected} left out because of errors.").format(
+            created=result.created, updated=result.updated, skipped=result.skipped,
+            rejected=result.rejected)
+        self.window.inform(text)
+        if result.rejected_rows and self.window.confirm(
+                self.tr("Save the rows that were left out, with the reason, to correct them "
+                        "and import them again?")):
+            save_rejects(self.window, result)
+
+    def export_file(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self.window, self.tr("Export customers"), str(Path.home() / "khach-hang.xlsx"),
+            self.tr("Excel workbook (*.xlsx);;CSV (*.csv)"))
+        if path:
+            self.run_export(Path(path), self.window.list.model.all_ids())
+
+    def run_export(self, path: Path, ids: list[int]) -> jobs.Job:
+        from shopcrm.io.export import export_customers
+
+        language = i18n.current_language()  # read here: the worker thread has no UI locale
+
+        def work(progress, cancelled):
+            return export_customers(path, ids, progress=progress, cancel=cancelled,
+                                    language=language)
+
+        return jobs.Job(self.window, self.tr("Exporting…"), work).success(
+            lambda count: self.window.statusBar().showMessage(
+                self.tr("{count} customers written to {path}").format(count=count, path=path), 8000)
+        ).failure(self.window.show_error).start()
+
+    def backup_now(self) -> None:
+        from shopcrm.db import backup
+
+        default = self.window.backups.folder() / backup.default_backup_name(dt.datetime.now())
+        path, _ = QFileDialog.getSaveFileName(self.window, self.tr("Back up the database"), str(default),
+                                              self.tr("ShopCRM database (*.db)"))
+        if path:
+            self.run_backup(Path(path))
+
+    def run_backup(self, path: Path) -> jobs.Job:
+        from shopcrm.db import backup
+
+        return jobs.Job(self.window, self.tr("Backing up…"),
+                        lambda progress, cancelled: backup.backup_to(path, progress)).success(
+            self._backed_up).failure(self.window.show_error).start()
+
+    def _backed_up(self, target: Path) -> None:
+        self.window.statusBar().showMessage(
+            self.tr("Backup saved and verified: {path}").format(path=target), 8000)
+        self.window.backups.show_last()
+
+    def print_summary(self) -> None:
+        customer_id = self.window.list.current_id() or self.window._shown_id
+        if customer_id is None:
+            self.window.inform(self.tr("Select a customer to print their summary."))
+            return
+        document = self.summary_document(customer_id)
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        preview = QPrintPreviewDialog(printer, self.window)
+        preview.paintRequested.connect(document.print_)
+        preview.exec()
+
+    def summary_document(self, customer_id: int) -> QTextDocument:
+        html = customer_summary_html(
+            customer_id, lambda text: QCoreApplication.translate("summary", text),
+            i18n.money, i18n.date_text, label)
+        document = QTextDocument(self)
+        document.setHtml(html)
+        return document
+
+
+    def open_restore_dialog(self) -> None:
+        from shopcrm.ui.restore_dialog import RestoreDialog
+
+        RestoreDialog(self.restore_backup, self.window).exec()
+        self.window.backups.show_last()  # the folder may have changed
+
+    def restore_backup(self, path: Path) -> bool:
+        """Put the backup `path` in place of the database and show its data; False if not.
+
+        On the GUI thread, whose connection restore() closes and reopens, while no job
+        runs: no other thread may use the file meanwhile (db.restore).
+        """
+        from shopcrm.db import restore
+
+        if jobs.busy() or not jobs.wait_for_quiet():
+            self.window.inform(self.tr("Wait until the work in progress has finished, then restore."))
+            return False
+        if not self.window.form.maybe_leave():
+            return False
+        try:
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            try:  # a few seconds for a big shop (benchmarks/bench_backup_export.py)
+                before = restore.restore(path, restore.database_file(self.window.url),
+                                         self.window.backups.folder())
+            finally:
+                QApplication.restoreOverrideCursor()
+        except KnownError as exc:
+            self.window.show_error(exc)
+            return False
+        self.window.undo_stack.clear()  # all the data was replaced
+        self.window.reload_all()
+        self.window.backups.reset()
+        text = self.tr("The backup {name} was restored.").format(name=path.name)
+        if before is not None:
+            text += " " + self.tr("The data as it was before is kept in {path}: restore it "
+                                  "to undo this.").format(path=before)
+        self.window.inform(text)
+        return True
