@@ -490,6 +490,81 @@ Save anyway, or open the customer already there (what you typed here is not save
     </message>
 </context>
 <context>
+    <name>FileCommands</name>
+    <message>
+        <source>Back up the database</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Backing up…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Backup saved and verified: {path}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Excel workbook (*.xlsx);;CSV (*.csv)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export customers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Import customers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Imported: {created} new, {updated} updated, {skipped} already there, {rejected} left out because of errors.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Importing {name}…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reading {name}…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save the rows that were left out, with the reason, to correct them and import them again?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Select a customer to print their summary.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ShopCRM database (*.db)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Spreadsheets (*.xlsx *.xlsm *.csv)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The backup {name} was restored.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The data as it was before is kept in {path}: restore it to undo this.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Wait until the work in progress has finished, then restore.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} customers written to {path}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>FilterDialog</name>
     <message>
         <source>(none yet)</source>
@@ -708,18 +783,6 @@ Save anyway, or open the customer already there (what you typed here is not save
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Back up the database</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Backing up…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Backup saved and verified: {path}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Cannot reach the database; trying again in {seconds} seconds.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -748,35 +811,11 @@ Save anyway, or open the customer already there (what you typed here is not save
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Excel workbook (*.xlsx);;CSV (*.csv)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Export customers</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Export this customer&apos;s data</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Exporting…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Find d&amp;uplicates…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Import customers</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Imported: {created} new, {updated} updated, {skipped} already there, {rejected} left out because of errors.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Importing {name}…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -796,14 +835,6 @@ Save anyway, or open the customer already there (what you typed here is not save
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Reading {name}…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Save the rows that were left out, with the reason, to correct them and import them again?</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Saved.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -812,15 +843,7 @@ Save anyway, or open the customer already there (what you typed here is not save
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Select a customer to print their summary.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>ShopCRM</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>ShopCRM database (*.db)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -828,23 +851,7 @@ Save anyway, or open the customer already there (what you typed here is not save
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Spreadsheets (*.xlsx *.xlsm *.csv)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>T&amp;rash…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The backup {name} was restored.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The data as it was before is kept in {path}: restore it to undo this.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Wait until the work in progress has finished, then restore.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -853,10 +860,6 @@ Save anyway, or open the customer already there (what you typed here is not save
     </message>
     <message>
         <source>{count} customer(s) moved to the trash.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>{count} customers written to {path}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

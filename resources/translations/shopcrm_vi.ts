@@ -493,6 +493,81 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
     </message>
 </context>
 <context>
+    <name>FileCommands</name>
+    <message>
+        <source>Back up the database</source>
+        <translation>Sao lưu dữ liệu</translation>
+    </message>
+    <message>
+        <source>Backing up…</source>
+        <translation>Đang sao lưu…</translation>
+    </message>
+    <message>
+        <source>Backup saved and verified: {path}</source>
+        <translation>Đã sao lưu và kiểm tra bản sao lưu: {path}</translation>
+    </message>
+    <message>
+        <source>Excel workbook (*.xlsx);;CSV (*.csv)</source>
+        <translation>Tệp Excel (*.xlsx);;Tệp CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Export customers</source>
+        <translation>Xuất danh sách khách hàng</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>Đang xuất dữ liệu…</translation>
+    </message>
+    <message>
+        <source>Import customers</source>
+        <translation>Nhập danh sách khách hàng</translation>
+    </message>
+    <message>
+        <source>Imported: {created} new, {updated} updated, {skipped} already there, {rejected} left out because of errors.</source>
+        <translation>Đã nhập xong: {created} khách hàng mới, {updated} khách được cập nhật, {skipped} khách đã có sẵn, {rejected} dòng không nhập vì bị lỗi.</translation>
+    </message>
+    <message>
+        <source>Importing {name}…</source>
+        <translation>Đang nhập {name}…</translation>
+    </message>
+    <message>
+        <source>Reading {name}…</source>
+        <translation>Đang đọc {name}…</translation>
+    </message>
+    <message>
+        <source>Save the rows that were left out, with the reason, to correct them and import them again?</source>
+        <translation>Lưu các dòng không nhập được kèm lý do ra tệp riêng, để sửa lại rồi nhập lại?</translation>
+    </message>
+    <message>
+        <source>Select a customer to print their summary.</source>
+        <translation>Vui lòng chọn một khách hàng để in thông tin.</translation>
+    </message>
+    <message>
+        <source>ShopCRM database (*.db)</source>
+        <translation>Dữ liệu ShopCRM (*.db)</translation>
+    </message>
+    <message>
+        <source>Spreadsheets (*.xlsx *.xlsm *.csv)</source>
+        <translation>Bảng tính Excel, CSV (*.xlsx *.xlsm *.csv)</translation>
+    </message>
+    <message>
+        <source>The backup {name} was restored.</source>
+        <translation>Đã khôi phục dữ liệu từ bản sao lưu {name}.</translation>
+    </message>
+    <message>
+        <source>The data as it was before is kept in {path}: restore it to undo this.</source>
+        <translation>Dữ liệu trước khi khôi phục được giữ trong {path}: khôi phục tệp đó nếu muốn quay lại như cũ.</translation>
+    </message>
+    <message>
+        <source>Wait until the work in progress has finished, then restore.</source>
+        <translation>Hãy đợi công việc đang chạy xong rồi mới khôi phục.</translation>
+    </message>
+    <message>
+        <source>{count} customers written to {path}</source>
+        <translation>Đã xuất {count} khách hàng ra tệp {path}</translation>
+    </message>
+</context>
+<context>
     <name>FilterDialog</name>
     <message>
         <source>(none yet)</source>
@@ -711,18 +786,6 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
         <translation>thêm {name}</translation>
     </message>
     <message>
-        <source>Back up the database</source>
-        <translation>Sao lưu dữ liệu</translation>
-    </message>
-    <message>
-        <source>Backing up…</source>
-        <translation>Đang sao lưu…</translation>
-    </message>
-    <message>
-        <source>Backup saved and verified: {path}</source>
-        <translation>Đã sao lưu và kiểm tra bản sao lưu: {path}</translation>
-    </message>
-    <message>
         <source>Cannot reach the database; trying again in {seconds} seconds.</source>
         <translation>Không kết nối được cơ sở dữ liệu; sẽ thử lại sau {seconds} giây.</translation>
     </message>
@@ -751,36 +814,12 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
         <translation>Xóa dữ liệu cá nhân của {name}? Tên, số điện thoại, email, địa chỉ, ngày sinh, ghi chú và nội dung trao đổi sẽ bị xóa vĩnh viễn; các giao dịch (không còn tên) vẫn được giữ trong báo cáo. Không thể hoàn tác.</translation>
     </message>
     <message>
-        <source>Excel workbook (*.xlsx);;CSV (*.csv)</source>
-        <translation>Tệp Excel (*.xlsx);;Tệp CSV (*.csv)</translation>
-    </message>
-    <message>
-        <source>Export customers</source>
-        <translation>Xuất danh sách khách hàng</translation>
-    </message>
-    <message>
         <source>Export this customer&apos;s data</source>
         <translation>Xuất dữ liệu của khách này</translation>
     </message>
     <message>
-        <source>Exporting…</source>
-        <translation>Đang xuất dữ liệu…</translation>
-    </message>
-    <message>
         <source>Find d&amp;uplicates…</source>
         <translation>Tìm khách trùn&amp;g…</translation>
-    </message>
-    <message>
-        <source>Import customers</source>
-        <translation>Nhập danh sách khách hàng</translation>
-    </message>
-    <message>
-        <source>Imported: {created} new, {updated} updated, {skipped} already there, {rejected} left out because of errors.</source>
-        <translation>Đã nhập xong: {created} khách hàng mới, {updated} khách được cập nhật, {skipped} khách đã có sẵn, {rejected} dòng không nhập vì bị lỗi.</translation>
-    </message>
-    <message>
-        <source>Importing {name}…</source>
-        <translation>Đang nhập {name}…</translation>
     </message>
     <message>
         <source>JSON file (*.json)</source>
@@ -799,14 +838,6 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
         <translation>Đã xóa dữ liệu cá nhân.</translation>
     </message>
     <message>
-        <source>Reading {name}…</source>
-        <translation>Đang đọc {name}…</translation>
-    </message>
-    <message>
-        <source>Save the rows that were left out, with the reason, to correct them and import them again?</source>
-        <translation>Lưu các dòng không nhập được kèm lý do ra tệp riêng, để sửa lại rồi nhập lại?</translation>
-    </message>
-    <message>
         <source>Saved.</source>
         <translation>Đã lưu.</translation>
     </message>
@@ -815,40 +846,16 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
         <translation>&amp;Cài đặt…</translation>
     </message>
     <message>
-        <source>Select a customer to print their summary.</source>
-        <translation>Vui lòng chọn một khách hàng để in thông tin.</translation>
-    </message>
-    <message>
         <source>ShopCRM</source>
         <translation>ShopCRM</translation>
-    </message>
-    <message>
-        <source>ShopCRM database (*.db)</source>
-        <translation>Dữ liệu ShopCRM (*.db)</translation>
     </message>
     <message>
         <source>ShopCRM — demo data</source>
         <translation>ShopCRM — dữ liệu mẫu</translation>
     </message>
     <message>
-        <source>Spreadsheets (*.xlsx *.xlsm *.csv)</source>
-        <translation>Bảng tính Excel, CSV (*.xlsx *.xlsm *.csv)</translation>
-    </message>
-    <message>
         <source>T&amp;rash…</source>
         <translation>Thùng &amp;rác…</translation>
-    </message>
-    <message>
-        <source>The backup {name} was restored.</source>
-        <translation>Đã khôi phục dữ liệu từ bản sao lưu {name}.</translation>
-    </message>
-    <message>
-        <source>The data as it was before is kept in {path}: restore it to undo this.</source>
-        <translation>Dữ liệu trước khi khôi phục được giữ trong {path}: khôi phục tệp đó nếu muốn quay lại như cũ.</translation>
-    </message>
-    <message>
-        <source>Wait until the work in progress has finished, then restore.</source>
-        <translation>Hãy đợi công việc đang chạy xong rồi mới khôi phục.</translation>
     </message>
     <message>
         <source>Written to {path}</source>
@@ -857,10 +864,6 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
     <message>
         <source>{count} customer(s) moved to the trash.</source>
         <translation>Đã chuyển {count} khách hàng vào thùng rác.</translation>
-    </message>
-    <message>
-        <source>{count} customers written to {path}</source>
-        <translation>Đã xuất {count} khách hàng ra tệp {path}</translation>
     </message>
     <message>
         <source>{shown} of {total} customers shown</source>
