@@ -7,6 +7,8 @@ text and as Excel dates, tags, a title row and a total row), then imports each
 file in a fresh process (so peak memory is that import's alone) and prints the
 time to read + validate (plan_import), to write (run_import) and the peak RSS.
 A last run re-imports the CSV over the same database with the "update" policy.
+The .xlsx import and the "update" run are then undone (import_history.undo_import:
+removing the created customers, restoring the updated ones), and that time printed.
 Figures only: the test suite never asserts on speed.
 """
 
@@ -128,10 +130,11 @@ class PeakRss:
         return max(self.peak, self.process.memory_info().rss)
 
 
-def import_once(file: Path, db_path: Path, policy: str) -> dict:
+def import_once(file: Path, db_path: Path, policy: str, undo: bool = False) -> dict:
     """One import in this process; the parent runs each in a fresh interpreter."""
     from shopcrm.db import connection
     from shopcrm.db.session import open_database
+    from shopcrm.io.import_history import undo_import
     from shopcrm.io.importer import plan_import, run_import
 
     open_database(connection.sqlite_url(db_path))
@@ -141,8 +144,12 @@ def import_once(file: Path, db_path: Path, policy: str) -> dict:
     planned = time.perf_counter()
     result = run_import(plan, policy)
     done = time.perf_counter()
+    undo_s = None
+    if undo:
+        undo_import(result.batch_id, backup_folder=db_path.parent / "backups")
+        undo_s = round(time.perf_counter() - done, 2)
     connection.close()
-    return {"file": file.name, "policy": policy, "rows": len(plan.rows),
+    return {"file": file.name, "policy": policy, "rows": len(plan.rows), "undo_s": undo_s,
             "plan_s": round(planned - start, 2), "run_s": round(done - planned, 2),
             "total_s": round(done - start, 2), "peak_rss_mb": round(peak.stop() / 2**20),
             "created": result.created, "updated": result.updated, "rejected": result.rejected}
@@ -152,10 +159,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, help="folder to keep the files in")
-    parser.add_argument("--one", nargs=3, metavar=("FILE", "DB", "POLICY"), help=argparse.SUPPRESS)
+    parser.add_argument("--one", nargs=4, metavar=("FILE", "DB", "POLICY", "UNDO"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(import_once(Path(args.one[0]), Path(args.one[1]), args.one[2])))
+        print(json.dumps(import_once(Path(args.one[0]), Path(args.one[1]), args.one[2],
+                                     args.one[3] == "undo")))
         return
     folder = args.keep or Path(tempfile.mkdtemp(prefix="shopcrm-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -165,19 +174,21 @@ def main() -> None:
         writer(path, args.rows)
         print(f"wrote {path.name}: {path.stat().st_size / 2**20:.1f} MB "
               f"in {time.perf_counter() - start:.1f} s")
-    runs = [(csv_path, folder / "csv.db", "skip"), (xlsx_path, folder / "xlsx.db", "skip"),
-            (csv_path, folder / "csv.db", "update")]
-    for path, db_path, policy in runs:
+    runs = [(csv_path, folder / "csv.db", "skip", "keep"),
+            (xlsx_path, folder / "xlsx.db", "skip", "undo"),
+            (csv_path, folder / "csv.db", "update", "undo")]
+    for path, db_path, policy, undo in runs:
         if policy == "skip":
             db_path.unlink(missing_ok=True)
-        out = subprocess.run([sys.executable, __file__, "--one", str(path), str(db_path), policy],
-                             check=True, capture_output=True, text=True).stdout
+        out = subprocess.run([sys.executable, __file__, "--one", str(path), str(db_path), policy,
+                              undo], check=True, capture_output=True, text=True).stdout
         figures = json.loads(out.strip().splitlines()[-1])
         print(f"{figures['file']:<16} {policy:<6} rows={figures['rows']} "
               f"read+validate={figures['plan_s']}s write={figures['run_s']}s "
               f"total={figures['total_s']}s peak={figures['peak_rss_mb']} MB "
               f"created={figures['created']} updated={figures['updated']} "
-              f"rejected={figures['rejected']}")
+              f"rejected={figures['rejected']}"
+              + (f" undo={figures['undo_s']}s" if figures["undo_s"] is not None else ""))
     if args.keep is None:
         shutil.rmtree(folder)
 

@@ -44,22 +44,34 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--customers", type=int, default=1000, metavar="N")
     demo.add_argument("--seed", type=int, default=1, metavar="S")
 
-    imp = commands.add_parser("import", help="import customers from .xlsx or .csv")
+    imp = commands.add_parser("import", help="import customers or purchases from .xlsx, "
+                                              ".csv or .vcf")
     imp.add_argument("file", type=Path)
     imp.add_argument("--sheet", help="worksheet name (default: the first)")
-    imp.add_argument("--duplicates", choices=("skip", "update", "create"), default="skip",
+    imp.add_argument("--kind", choices=("customers", "purchases"), default="customers",
+                     help="what the file holds (default: customers)")
+    imp.add_argument("--on-duplicate", "--duplicates", dest="duplicates",
+                     choices=("skip", "update", "create"), default="skip",
                      help="what to do with a customer already stored (same code, phone "
-                          "or email)")
+                          "or email); for purchases, skip one already stored")
+    imp.add_argument("--dry-run", action="store_true",
+                     help="only test: say what would happen, write nothing")
     imp.add_argument("--rejects", type=Path, metavar="FILE.xlsx",
                      help="write the rows that could not be imported, with the reason")
+    imp.add_argument("--json", action="store_true", help="print one JSON object with the counts")
 
     search = commands.add_parser("search", help="find customers, as the window's search box")
     search.add_argument("text")
     search.add_argument("--json", action="store_true", help="print JSON instead of lines")
     search.add_argument("--limit", type=int, default=50, metavar="N")
 
+    segs = commands.add_parser("segments", help="print each customer's code, funnel segment "
+                               "and value tier (recomputed first if not done today)")
+    segs.add_argument("--json", action="store_true", help="print JSON instead of lines")
+
     exp = commands.add_parser("export", help="export customers to .xlsx or .csv")
     exp.add_argument("file", type=Path)
+    exp.add_argument("--json", action="store_true", help="print one JSON object with the counts")
 
     backup = commands.add_parser("backup", help="copy the SQLite database to a backup file")
     backup.add_argument("file", type=Path, nargs="?",
@@ -147,18 +159,32 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from shopcrm.io import importer
+    """Exit 0 when every row went in, 1 when some were rejected, 2 when the file was refused."""
+    import json
 
-    plan = importer.plan_import(args.file, sheet=args.sheet)
-    result = importer.run_import(plan, duplicate_policy=args.duplicates,
-                                 backup_folder=backup_folder())
-    print(f"created {result.created}, updated {result.updated}, "
-          f"skipped {result.skipped}, rejected {result.rejected}")
-    for row in result.rejected_rows[:20]:
-        print(f"  row {row.row_number}: " + "; ".join(
-            f"{e.header}: {e.error}" if e.header else str(e.error) for e in row.errors))
+    from shopcrm.io import importer, imports
+
+    plan = imports.plan_file(args.file, kind=args.kind, sheet=args.sheet)
+    result = imports.run_plan(plan, kind=args.kind, duplicate_policy=args.duplicates,
+                              dry_run=args.dry_run, backup_folder=backup_folder())
+    reasons = [(row.row_number, [f"{e.header}: {e.error}" if e.header else str(e.error)
+                                 for e in row.errors]) for row in result.rejected_rows]
     if args.rejects and result.rejected_rows:
         importer.write_rejects(result, args.rejects)
+    if args.json:
+        print(json.dumps({
+            "file": str(args.file), "kind": args.kind, "dry_run": args.dry_run,
+            "batch": result.batch_id or None, **imports.counts(result),
+            "rejects_file": str(args.rejects) if args.rejects and reasons else None,
+            "rejected_rows": [{"row": n, "reasons": r} for n, r in reasons[:100]],
+        }, ensure_ascii=False))
+        return 0 if not result.rejected else 1
+    print(("dry run, nothing written: " if args.dry_run else "")
+          + f"created {result.created}, updated {result.updated}, "
+          f"skipped {result.skipped}, rejected {result.rejected}")
+    for number, texts in reasons[:20]:
+        print(f"  row {number}: " + "; ".join(texts))
+    if args.rejects and reasons:
         print(f"rejected rows written to {args.rejects}")
     return 0 if not result.rejected else 1
 
@@ -181,11 +207,34 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0 if found else 1
 
 
+def cmd_segments(args: argparse.Namespace) -> int:
+    """Each customer's segments, as the list's badges show them (trash left out)."""
+    import json
+
+    from shopcrm.core import segments
+
+    segments.recompute_if_stale()
+    found = [{"code": code, "segment": funnel, "tier": tier}
+             for code, funnel, tier in segments.customer_segments()]
+    if args.json:
+        print(json.dumps(found, ensure_ascii=False, indent=2))
+    else:
+        for row in found:
+            print(f"{row['code']}\t{row['segment']}\t{row['tier'] or ''}")
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from shopcrm.io.export import export_customers
 
     count = export_customers(args.file)
-    print(f"{count} customers written to {args.file}")
+    if getattr(args, "json", False):
+        import json
+
+        print(json.dumps({"file": str(args.file), "customers": count, "exported": count},
+                         ensure_ascii=False))
+    else:
+        print(f"{count} customers written to {args.file}")
     return 0
 
 
@@ -223,5 +272,6 @@ def cmd_migrate_to(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"demo": cmd_demo, "import": cmd_import, "export": cmd_export, "search": cmd_search,
+            "segments": cmd_segments,
             "backup": cmd_backup,
             "restore": cmd_restore, "migrate-to": cmd_migrate_to}

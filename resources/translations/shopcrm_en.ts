@@ -1186,6 +1186,10 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>&quot;{text}&quot; is not a date and time.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>&quot;{text}&quot; is not a date: write it as dd/mm/yyyy.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1199,6 +1203,10 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>&quot;{value}&quot; is not an amount of money in đồng.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;{value}&quot; is not an amount: write a whole number of đồng.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1226,6 +1234,18 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>A purchase cannot be dated after today ({today}).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A purchase needs a date.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A rating is 1 to 5 stars.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>A smart list&apos;s name can have at most {max} characters.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1235,6 +1255,10 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>A task can only be done or skipped.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An amount must be more than 0 ₫ and less than {limit} ₫.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1286,7 +1310,15 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Give a rating or write a comment.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Give the smart list a name.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>High and low value together cannot be more than 100 %.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1294,7 +1326,23 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>No column of {name} holds the customer code or phone (its columns: {headers}): choose which column says whose purchase it is.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No column of {name} holds the {what} of the purchases (its columns: {headers}): choose which column it is.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>No customer has the code {code}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No customer has the phone number {phone}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only a complaint has a status.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1302,7 +1350,27 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Only a resolved complaint can be reopened.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only an open complaint can be taken in hand.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Say who handles the complaint.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Some fields need correcting.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Some segment rules need correcting.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The amount of the purchase is missing.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1326,6 +1394,10 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>The customer of this row was deleted meanwhile.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>The customer to keep is in the trash: restore it first.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1346,11 +1418,35 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>The date of the purchase is missing.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The import of {file} never finished, so there is nothing to undo.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The import of {file} was already undone on {date}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>The import was cancelled: nothing was changed.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>The later import of {file} ({date}) changed some of the same customers: undo that import first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The row does not say whose purchase it is: give the customer code or phone.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>The table {table} could not be copied to {url}: {reason}. Nothing was written there.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The text is too long: at most {limit} characters.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1367,6 +1463,22 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>There is no file {path}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There is no import number {batch}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This cannot be in the future.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This complaint is already resolved.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This customer no longer exists or is in the trash.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1390,7 +1502,19 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>This entry no longer exists (deleted at another counter?).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This feedback no longer exists (deleted at another counter?).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>This is too long: at most {limit} characters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This purchase no longer exists (deleted at another counter?).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1418,7 +1542,39 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Use a whole number from {low} to {high}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Use one of: {choices}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write how the complaint was resolved.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write what the customer complains about.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write what was said or done.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{amount} is below zero: a purchase amount cannot be negative (record returns apart).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} customers have the phone number {phone}: give the customer code.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} customers of this import were changed after it (for example {code} {name}); undoing it would lose those changes, so nothing was undone.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{date} is too long ago.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1446,6 +1602,10 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>{name} is not a vCard contacts file or is damaged.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>{name} is not an Excel workbook or is damaged.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1463,6 +1623,10 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>{name}: line {line} is not valid UTF-8 text; save the file again as CSV UTF-8.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name}: the contact that starts on line {line} never ends (END:VCARD is missing), so the file is probably cut short. Export the contacts from the phone again.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1845,6 +2009,65 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>Youth</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>segments</name>
+    <message>
+        <source>A customer who bought on at least this many different days within the loyalty period is loyal (default 3).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A customer whose last purchase is older than this many days is lapsed (default 180: six months).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A first purchase day of at least this amount makes a &quot;first big purchase&quot; customer (default 5,000,000 ₫).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Big purchase (VND)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>First big purchase lasts (days)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>High value: top (%)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>How many days after the first purchase a customer stays &quot;first big purchase&quot; (default 90).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lapsed after (days)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Low value: bottom (%)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loyal after (purchases)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loyalty period (months)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The customers who spent the least, this percent of those who bought, are low value (default 30).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The customers who spent the most, this percent of those who bought, are high value (default 20).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The months counted back from today for loyalty (default 12).</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

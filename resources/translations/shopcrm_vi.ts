@@ -1190,6 +1190,10 @@ Sao lưu gần nhất: {when}</translation>
         <translation>“{email}” không phải là địa chỉ email hợp lệ (ví dụ: ten@example.com).</translation>
     </message>
     <message>
+        <source>&quot;{text}&quot; is not a date and time.</source>
+        <translation>&quot;{text}&quot; không phải là ngày giờ.</translation>
+    </message>
+    <message>
         <source>&quot;{text}&quot; is not a date: write it as dd/mm/yyyy.</source>
         <translation>“{text}” không phải là ngày: vui lòng ghi theo dạng ngày/tháng/năm (dd/mm/yyyy).</translation>
     </message>
@@ -1204,6 +1208,10 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>&quot;{value}&quot; is not an amount of money in đồng.</source>
         <translation>“{value}” không phải là số tiền hợp lệ (tính bằng đồng).</translation>
+    </message>
+    <message>
+        <source>&quot;{value}&quot; is not an amount: write a whole number of đồng.</source>
+        <translation>&quot;{value}&quot; không phải là số tiền: hãy ghi số đồng (số nguyên).</translation>
     </message>
     <message>
         <source>&quot;{value}&quot; is not one of the choices.</source>
@@ -1230,6 +1238,18 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Mật khẩu cần có ít nhất {count} ký tự.</translation>
     </message>
     <message>
+        <source>A purchase cannot be dated after today ({today}).</source>
+        <translation>Ngày mua không thể sau hôm nay ({today}).</translation>
+    </message>
+    <message>
+        <source>A purchase needs a date.</source>
+        <translation>Lần mua hàng cần có ngày.</translation>
+    </message>
+    <message>
+        <source>A rating is 1 to 5 stars.</source>
+        <translation>Đánh giá từ 1 đến 5 sao.</translation>
+    </message>
+    <message>
         <source>A smart list&apos;s name can have at most {max} characters.</source>
         <translation>Tên danh sách thông minh dài tối đa {max} ký tự.</translation>
     </message>
@@ -1240,6 +1260,10 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>A task can only be done or skipped.</source>
         <translation>Chỉ có thể đánh dấu một việc là đã xong hoặc bỏ qua.</translation>
+    </message>
+    <message>
+        <source>An amount must be more than 0 ₫ and less than {limit} ₫.</source>
+        <translation>Số tiền phải lớn hơn 0 ₫ và nhỏ hơn {limit} ₫.</translation>
     </message>
     <message>
         <source>Backups of a shared PostgreSQL database are made on the server (pg_dump).</source>
@@ -1290,24 +1314,68 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Đã hủy xuất dữ liệu; không có tệp nào được ghi.</translation>
     </message>
     <message>
+        <source>Give a rating or write a comment.</source>
+        <translation>Hãy chấm sao hoặc ghi nhận xét.</translation>
+    </message>
+    <message>
         <source>Give the smart list a name.</source>
         <translation>Hãy đặt tên cho danh sách thông minh.</translation>
+    </message>
+    <message>
+        <source>High and low value together cannot be more than 100 %.</source>
+        <translation>Tỷ lệ giá trị cao và giá trị thấp cộng lại không được quá 100 %.</translation>
     </message>
     <message>
         <source>No column holds the customers&apos; names in {name} (its columns: {headers}): choose which column is the name.</source>
         <translation>Không có cột nào trong {name} chứa tên khách hàng (các cột hiện có: {headers}): vui lòng chọn cột nào là cột tên.</translation>
     </message>
     <message>
+        <source>No column of {name} holds the customer code or phone (its columns: {headers}): choose which column says whose purchase it is.</source>
+        <translation>Không cột nào của {name} chứa mã khách hàng hoặc số điện thoại (các cột: {headers}): hãy chọn cột cho biết lần mua là của ai.</translation>
+    </message>
+    <message>
+        <source>No column of {name} holds the {what} of the purchases (its columns: {headers}): choose which column it is.</source>
+        <translation>Không cột nào của {name} chứa {what} của các lần mua (các cột: {headers}): hãy chọn cột đó.</translation>
+    </message>
+    <message>
         <source>No customer has the code {code}.</source>
         <translation>Không có khách hàng nào có mã {code}.</translation>
+    </message>
+    <message>
+        <source>No customer has the phone number {phone}.</source>
+        <translation>Không có khách hàng nào có số điện thoại {phone}.</translation>
+    </message>
+    <message>
+        <source>Only a complaint has a status.</source>
+        <translation>Chỉ khiếu nại mới có trạng thái xử lý.</translation>
     </message>
     <message>
         <source>Only a database file (SQLite) is restored from a backup file; a shared PostgreSQL database is restored on its server (pg_restore).</source>
         <translation>Chỉ có thể khôi phục tệp dữ liệu (SQLite) từ tệp sao lưu; cơ sở dữ liệu PostgreSQL dùng chung được khôi phục ngay trên máy chủ (bằng pg_restore).</translation>
     </message>
     <message>
+        <source>Only a resolved complaint can be reopened.</source>
+        <translation>Chỉ có thể mở lại khiếu nại đã giải quyết.</translation>
+    </message>
+    <message>
+        <source>Only an open complaint can be taken in hand.</source>
+        <translation>Chỉ có thể tiếp nhận xử lý khiếu nại đang mở.</translation>
+    </message>
+    <message>
+        <source>Say who handles the complaint.</source>
+        <translation>Hãy ghi người xử lý khiếu nại.</translation>
+    </message>
+    <message>
         <source>Some fields need correcting.</source>
         <translation>Một số ô cần được sửa lại.</translation>
+    </message>
+    <message>
+        <source>Some segment rules need correcting.</source>
+        <translation>Một số quy tắc phân nhóm cần sửa lại.</translation>
+    </message>
+    <message>
+        <source>The amount of the purchase is missing.</source>
+        <translation>Thiếu số tiền của lần mua.</translation>
     </message>
     <message>
         <source>The backup copy is damaged ({reason}); no file was replaced.</source>
@@ -1330,6 +1398,10 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Sao chép sang {url} không thành công: {reason}. Không có gì được ghi vào đó.</translation>
     </message>
     <message>
+        <source>The customer of this row was deleted meanwhile.</source>
+        <translation>Khách hàng của dòng này vừa bị xóa.</translation>
+    </message>
+    <message>
         <source>The customer to keep is in the trash: restore it first.</source>
         <translation>Khách hàng được giữ lại đang ở trong thùng rác: hãy khôi phục trước.</translation>
     </message>
@@ -1350,12 +1422,36 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Cơ sở dữ liệu {url} không trống. Dữ liệu cửa hàng chỉ được sao chép vào một cơ sở dữ liệu trống, không bao giờ gộp vào hay ghi đè lên cơ sở dữ liệu khác; không có gì ở đó bị thay đổi.</translation>
     </message>
     <message>
+        <source>The date of the purchase is missing.</source>
+        <translation>Thiếu ngày mua.</translation>
+    </message>
+    <message>
+        <source>The import of {file} never finished, so there is nothing to undo.</source>
+        <translation>Lần nhập {file} chưa bao giờ hoàn tất nên không có gì để hoàn tác.</translation>
+    </message>
+    <message>
+        <source>The import of {file} was already undone on {date}.</source>
+        <translation>Lần nhập {file} đã được hoàn tác ngày {date}.</translation>
+    </message>
+    <message>
         <source>The import was cancelled: nothing was changed.</source>
         <translation>Đã hủy nhập dữ liệu: không có gì bị thay đổi.</translation>
     </message>
     <message>
+        <source>The later import of {file} ({date}) changed some of the same customers: undo that import first.</source>
+        <translation>Lần nhập {file} sau đó ({date}) đã thay đổi một số khách hàng này: hãy hoàn tác lần nhập đó trước.</translation>
+    </message>
+    <message>
+        <source>The row does not say whose purchase it is: give the customer code or phone.</source>
+        <translation>Dòng này không cho biết lần mua của ai: hãy ghi mã khách hàng hoặc số điện thoại.</translation>
+    </message>
+    <message>
         <source>The table {table} could not be copied to {url}: {reason}. Nothing was written there.</source>
         <translation>Không thể sao chép bảng {table} sang {url}: {reason}. Không có gì được ghi vào đó.</translation>
+    </message>
+    <message>
+        <source>The text is too long: at most {limit} characters.</source>
+        <translation>Nội dung quá dài: tối đa {limit} ký tự.</translation>
     </message>
     <message>
         <source>There can be at most {max} smart lists.</source>
@@ -1372,6 +1468,22 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>There is no file {path}.</source>
         <translation>Không có tệp {path}.</translation>
+    </message>
+    <message>
+        <source>There is no import number {batch}.</source>
+        <translation>Không có lần nhập số {batch}.</translation>
+    </message>
+    <message>
+        <source>This cannot be in the future.</source>
+        <translation>Không thể là thời điểm trong tương lai.</translation>
+    </message>
+    <message>
+        <source>This complaint is already resolved.</source>
+        <translation>Khiếu nại này đã được giải quyết.</translation>
+    </message>
+    <message>
+        <source>This customer no longer exists or is in the trash.</source>
+        <translation>Khách hàng này không còn nữa hoặc đang ở thùng rác.</translation>
     </message>
     <message>
         <source>This database has customer tables but no schema version; it was not made by ShopCRM and was left unchanged.</source>
@@ -1394,8 +1506,20 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Dữ liệu này do một phiên bản ShopCRM mới hơn tạo ra (cấu trúc dữ liệu số {found}, phiên bản đang dùng chỉ đọc được đến số {current}). Vui lòng cập nhật ShopCRM để mở; dữ liệu chưa bị thay đổi gì.</translation>
     </message>
     <message>
+        <source>This entry no longer exists (deleted at another counter?).</source>
+        <translation>Mục này không còn nữa (có thể đã bị xóa ở quầy khác?).</translation>
+    </message>
+    <message>
+        <source>This feedback no longer exists (deleted at another counter?).</source>
+        <translation>Phản hồi này không còn nữa (có thể đã bị xóa ở quầy khác?).</translation>
+    </message>
+    <message>
         <source>This is too long: at most {limit} characters.</source>
         <translation>Nội dung này quá dài: tối đa {limit} ký tự.</translation>
+    </message>
+    <message>
+        <source>This purchase no longer exists (deleted at another counter?).</source>
+        <translation>Lần mua này không còn nữa (có thể đã bị xóa ở quầy khác?).</translation>
     </message>
     <message>
         <source>This shop&apos;s database is at schema version {found}, and this ShopCRM copies version {current} only. Open it once with this ShopCRM to upgrade it, then copy it.</source>
@@ -1422,8 +1546,40 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Mục đích đồng ý không hợp lệ.</translation>
     </message>
     <message>
+        <source>Use a whole number from {low} to {high}.</source>
+        <translation>Hãy dùng số nguyên từ {low} đến {high}.</translation>
+    </message>
+    <message>
         <source>Use one of: {choices}.</source>
         <translation>Vui lòng chọn một trong các cách xưng hô: {choices}.</translation>
+    </message>
+    <message>
+        <source>Write how the complaint was resolved.</source>
+        <translation>Hãy ghi cách đã giải quyết khiếu nại.</translation>
+    </message>
+    <message>
+        <source>Write what the customer complains about.</source>
+        <translation>Hãy ghi nội dung khách hàng khiếu nại.</translation>
+    </message>
+    <message>
+        <source>Write what was said or done.</source>
+        <translation>Hãy ghi nội dung đã trao đổi hoặc đã làm.</translation>
+    </message>
+    <message>
+        <source>{amount} is below zero: a purchase amount cannot be negative (record returns apart).</source>
+        <translation>{amount} nhỏ hơn 0: số tiền mua không thể âm (hàng trả lại ghi riêng).</translation>
+    </message>
+    <message>
+        <source>{count} customers have the phone number {phone}: give the customer code.</source>
+        <translation>{count} khách hàng có cùng số điện thoại {phone}: hãy ghi mã khách hàng.</translation>
+    </message>
+    <message>
+        <source>{count} customers of this import were changed after it (for example {code} {name}); undoing it would lose those changes, so nothing was undone.</source>
+        <translation>{count} khách hàng của lần nhập này đã được sửa sau đó (ví dụ {code} {name}); hoàn tác sẽ làm mất các thay đổi đó nên chưa hoàn tác gì.</translation>
+    </message>
+    <message>
+        <source>{date} is too long ago.</source>
+        <translation>{date} đã quá xa.</translation>
     </message>
     <message>
         <source>{name} cannot be imported: choose a {kinds} file.</source>
@@ -1450,6 +1606,10 @@ Sao lưu gần nhất: {when}</translation>
         <translation>{name} không phải là tệp văn bản CSV hoặc tệp đã bị hỏng.</translation>
     </message>
     <message>
+        <source>{name} is not a vCard contacts file or is damaged.</source>
+        <translation>{name} không phải là tệp danh bạ vCard hoặc đã bị hỏng.</translation>
+    </message>
+    <message>
         <source>{name} is not an Excel workbook or is damaged.</source>
         <translation>{name} không phải là tệp Excel hoặc tệp đã bị hỏng.</translation>
     </message>
@@ -1468,6 +1628,10 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>{name}: line {line} is not valid UTF-8 text; save the file again as CSV UTF-8.</source>
         <translation>{name}: dòng {line} không phải là văn bản UTF-8 hợp lệ; vui lòng lưu lại tệp dưới dạng CSV UTF-8.</translation>
+    </message>
+    <message>
+        <source>{name}: the contact that starts on line {line} never ends (END:VCARD is missing), so the file is probably cut short. Export the contacts from the phone again.</source>
+        <translation>{name}: liên hệ bắt đầu ở dòng {line} không có phần kết thúc (thiếu END:VCARD), có lẽ tệp bị cắt ngắn. Hãy xuất lại danh bạ từ điện thoại.</translation>
     </message>
     <message>
         <source>{path} is not a ShopCRM backup.</source>
@@ -1850,6 +2014,65 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>Youth</source>
         <translation>Thanh niên</translation>
+    </message>
+</context>
+<context>
+    <name>segments</name>
+    <message>
+        <source>A customer who bought on at least this many different days within the loyalty period is loyal (default 3).</source>
+        <translation>Khách mua hàng vào ít nhất chừng này ngày khác nhau trong thời gian xét là khách trung thành (mặc định 3).</translation>
+    </message>
+    <message>
+        <source>A customer whose last purchase is older than this many days is lapsed (default 180: six months).</source>
+        <translation>Khách có lần mua gần nhất cách đây hơn chừng này ngày là khách không quay lại (mặc định 180: sáu tháng).</translation>
+    </message>
+    <message>
+        <source>A first purchase day of at least this amount makes a &quot;first big purchase&quot; customer (default 5,000,000 ₫).</source>
+        <translation>Ngày mua đầu tiên đạt ít nhất số tiền này thì là khách &quot;lần đầu mua sắm lớn&quot; (mặc định 5.000.000 ₫).</translation>
+    </message>
+    <message>
+        <source>Big purchase (VND)</source>
+        <translation>Mua sắm lớn (VND)</translation>
+    </message>
+    <message>
+        <source>First big purchase lasts (days)</source>
+        <translation>&quot;Lần đầu mua sắm lớn&quot; kéo dài (ngày)</translation>
+    </message>
+    <message>
+        <source>High value: top (%)</source>
+        <translation>Giá trị cao: nhóm đầu (%)</translation>
+    </message>
+    <message>
+        <source>How many days after the first purchase a customer stays &quot;first big purchase&quot; (default 90).</source>
+        <translation>Số ngày sau lần mua đầu tiên mà khách còn thuộc nhóm &quot;lần đầu mua sắm lớn&quot; (mặc định 90).</translation>
+    </message>
+    <message>
+        <source>Lapsed after (days)</source>
+        <translation>Không quay lại sau (ngày)</translation>
+    </message>
+    <message>
+        <source>Low value: bottom (%)</source>
+        <translation>Giá trị thấp: nhóm cuối (%)</translation>
+    </message>
+    <message>
+        <source>Loyal after (purchases)</source>
+        <translation>Trung thành khi mua (lần)</translation>
+    </message>
+    <message>
+        <source>Loyalty period (months)</source>
+        <translation>Thời gian xét trung thành (tháng)</translation>
+    </message>
+    <message>
+        <source>The customers who spent the least, this percent of those who bought, are low value (default 30).</source>
+        <translation>Chừng này phần trăm khách đã mua mà chi tiêu ít nhất là khách giá trị thấp (mặc định 30).</translation>
+    </message>
+    <message>
+        <source>The customers who spent the most, this percent of those who bought, are high value (default 20).</source>
+        <translation>Chừng này phần trăm khách đã mua mà chi tiêu nhiều nhất là khách giá trị cao (mặc định 20).</translation>
+    </message>
+    <message>
+        <source>The months counted back from today for loyalty (default 12).</source>
+        <translation>Số tháng tính ngược từ hôm nay để xét khách trung thành (mặc định 12).</translation>
     </message>
 </context>
 <context>

@@ -26,6 +26,7 @@ from shopcrm.core.text import fold
 from shopcrm.db import auto_backup, backup, bulk
 from shopcrm.db.connection import db
 from shopcrm.db.models import AuditLog, Customer, CustomerTag, ImportBatch, Tag, utcnow
+from shopcrm.io import import_history
 from shopcrm.io import mapping as mapping_module
 from shopcrm.io.importer import (
     CellError, ImportCancelled, ImportPlan, ImportResult, PlannedRow, Progress,
@@ -43,7 +44,14 @@ def write(plan: ImportPlan, policy: str, progress: Progress | None = None,
     importer.run_import)."""
     auto_backup.take_backup(backup_folder or backup.backup_dir(), "before-import")
     with db.atomic():
-        return _Run(plan, policy, progress, cancel).execute(user)
+        return write_in_transaction(plan, policy, progress, cancel, user)
+
+
+def write_in_transaction(plan: ImportPlan, policy: str, progress: Progress | None = None,
+                         cancel: Callable[[], bool] | None = None,
+                         user: str | None = None) -> ImportResult:
+    """The writing itself, inside the caller's transaction (no backup)."""
+    return _Run(plan, policy, progress, cancel).execute(user)
 
 
 class _Run:
@@ -60,6 +68,11 @@ class _Run:
         self.keys: dict[tuple[str, str], tuple[str, int]] = {}  # (kind, key) -> target
         self.used_codes: set[str] = set()
         self.result = ImportResult(batch_id=0, headers=plan.table.headers)
+        # What undo needs (import_history): updated customers' previous values and the
+        # version this import left them at, tag links added to them, tags created.
+        self.before: dict[int, list] = {}
+        self.added_links: list[tuple[int, int]] = []
+        self.new_tag_ids: list[int] = []
 
     def execute(self, user: str | None) -> ImportResult:
         plan, result = self.plan, self.result
@@ -75,6 +88,10 @@ class _Run:
         new_ids = self._insert_creates(batch.id, total)
         self._apply_updates(len(self.creates), total)
         self._link_tags(new_ids)
+        if self.before or self.new_tag_ids:
+            import_history.save_undo_record(batch.id, {
+                "kind": "customers", "updated": self.before,
+                "links": self.added_links, "tags": self.new_tag_ids})
         ImportBatch.update(finished_at=utcnow(), rows_created=result.created,
                            rows_updated=result.updated, rows_skipped=result.skipped,
                            rows_rejected=result.rejected).where(ImportBatch.id == batch.id).execute()
@@ -205,7 +222,13 @@ class _Run:
             params = []
             for row in Customer.select(*read_fields).where(Customer.id.in_(chunk)).tuples():
                 current = dict(zip(read_names, row))
-                merged = {**current, **self.updates[current["id"]][0]}
+                changes = self.updates[current["id"]][0]
+                # [version this import leaves, {field: old value}] (import_history reads it)
+                self.before[current["id"]] = [
+                    current["version"] + 1,
+                    {name: import_history.to_json(current[name]) for name in changes
+                     if name in current and current[name] != changes[name]}]
+                merged = {**current, **changes}
                 merged.update(customers.derived(merged), updated_at=now,
                               version=current["version"] + 1)
                 params.append([merged[f.name] for f in set_fields]
@@ -237,11 +260,27 @@ class _Run:
             bulk.insert_rows(Tag, ("name",), [(name,) for name in chunk])
         if new:
             known = {fold(name): tid for tid, name in Tag.select(Tag.id, Tag.name).tuples()}
+            self.new_tag_ids = [known[key] for key in new]
         pairs = list(dict.fromkeys((cid, known[folded[tag]]) for cid, tag in links))
+        self._note_added_links(pairs)
         fields = [CustomerTag.customer, CustomerTag.tag]
         for chunk in peewee.chunked(pairs, INSERT_BATCH):
             self._check_cancel()
             bulk.insert_rows(CustomerTag, fields, chunk, ignore_conflicts=True)
+
+
+    def _note_added_links(self, pairs: list[tuple[int, int]]) -> None:
+        """The links to updated customers that do not exist yet (undo removes them)."""
+        updated = [cid for cid, _ in pairs if cid in self.updates]
+        if not updated:
+            return
+        existing = set()
+        for chunk in peewee.chunked(list(dict.fromkeys(updated)), UPDATE_BATCH):
+            query = (CustomerTag.select(CustomerTag.customer, CustomerTag.tag)
+                     .where(CustomerTag.customer.in_(chunk)).tuples())
+            existing.update(query.iterator())
+        self.added_links = [pair for pair in pairs
+                            if pair[0] in self.updates and pair not in existing]
 
 
 def _code_numbers(reserved: set[str]):

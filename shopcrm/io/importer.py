@@ -155,7 +155,7 @@ def _plan_row(cells: list, number: int, mapping: dict[int, str], headers: list[s
 
 def run_import(plan: ImportPlan, duplicate_policy: str = "skip", progress: Progress | None = None,
                cancel: Callable[[], bool] | None = None, user: str | None = None,
-               backup_folder: Path | None = None) -> ImportResult:
+               backup_folder: Path | None = None, dry_run: bool = False) -> ImportResult:
     """Write the plan's valid rows in one transaction (see import_writer), after a
     "before-import" backup of an SQLite database into `backup_folder` (default
     backup_dir()): a wrong import can always be undone by restoring it.
@@ -165,12 +165,30 @@ def run_import(plan: ImportPlan, duplicate_policy: str = "skip", progress: Progr
     existing customer alone, "update" writes the row's non-empty fields over it (the
     code never changes; tags are added), "create" makes a new customer anyway (a
     code already in use is then a rejected row: codes are unique).
+
+    With `dry_run` ("Test"), the very same writing runs and is rolled back: the result
+    says what would be created, updated, skipped and rejected; nothing is kept (no
+    backup is taken either). Its batch_id is then 0.
     """
     if duplicate_policy not in POLICIES:
         raise ValueError(f"duplicate_policy must be one of {POLICIES}")
     from shopcrm.io import import_writer  # it builds on the types above
 
+    if dry_run:
+        return rolled_back(import_writer.write_in_transaction, plan, duplicate_policy, progress,
+                           cancel, user)
     return import_writer.write(plan, duplicate_policy, progress, cancel, user, backup_folder)
+
+
+def rolled_back(write: Callable[..., ImportResult], *args) -> ImportResult:
+    """The result of `write(*args)` run in a transaction that is then rolled back."""
+    from shopcrm.db.connection import db
+
+    with db.atomic() as transaction:
+        result = write(*args)
+        transaction.rollback()
+    result.batch_id = 0
+    return result
 
 
 # -- rejected rows back to a spreadsheet -----------------------------------------------

@@ -27,6 +27,7 @@ import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from shopcrm.core.errors import QT_TRANSLATE_NOOP, KnownError
 from shopcrm.core.text import fold
@@ -34,7 +35,8 @@ from shopcrm.io.mapping import is_known_header
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 TEXT_SUFFIXES = (".csv", ".txt")
-SUPPORTED = ", ".join((*EXCEL_SUFFIXES, ".csv"))
+VCARD_SUFFIXES = (".vcf", ".vcard")
+SUPPORTED = ", ".join((*EXCEL_SUFFIXES, ".csv", ".vcf"))
 HEADER_SEARCH_ROWS = 15
 DELIMITERS = (",", ";", "\t")
 
@@ -84,13 +86,18 @@ class Table:
     file_name: str = ""
 
 
-def read_table(path: Path, sheet: str | None = None) -> Table:
-    """The table in `path` (.xlsx, .xlsm, .csv, .txt); `sheet` picks a workbook sheet."""
+def read_table(path: Path, sheet: str | None = None,
+               is_header: Callable[[str], bool] = is_known_header) -> Table:
+    """The table in `path` (.xlsx, .xlsm, .csv, .txt, .vcf); `sheet` picks a workbook sheet.
+
+    `is_header` tells a known column header (the customer ones by default; the purchases
+    import passes its own) to find the header row below titles.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".xls":
         raise KnownError(OLD_EXCEL, name=path.name)
-    if suffix not in EXCEL_SUFFIXES + TEXT_SUFFIXES:
+    if suffix not in EXCEL_SUFFIXES + TEXT_SUFFIXES + VCARD_SUFFIXES:
         raise KnownError(
             QT_TRANSLATE_NOOP("errors", "{name} cannot be imported: choose a {kinds} file."),
             name=path.name, kinds=SUPPORTED,
@@ -98,6 +105,8 @@ def read_table(path: Path, sheet: str | None = None) -> Table:
     try:
         if path.stat().st_size == 0:
             raise KnownError(EMPTY, name=path.name)
+        if suffix in VCARD_SUFFIXES:
+            return _read_vcard(path)
         if suffix in EXCEL_SUFFIXES:
             numbered, sheet_names, sheet = _read_workbook(path, sheet)
         else:
@@ -105,7 +114,7 @@ def read_table(path: Path, sheet: str | None = None) -> Table:
     except OSError as exc:
         raise KnownError(QT_TRANSLATE_NOOP("errors", "{name} cannot be read: {reason}"),
                          name=path.name, reason=exc.strerror or str(exc)) from exc
-    table = _make_table(numbered, path.name)
+    table = _make_table(numbered, path.name, is_header)
     table.sheet_names, table.sheet = sheet_names, sheet
     return table
 
@@ -310,13 +319,30 @@ def _guess_delimiter(text: str) -> str:
     return best
 
 
+# -- vCard ------------------------------------------------------------------------------
+
+def _read_vcard(path: Path) -> Table:
+    """The contacts of a .vcf file, one row each (see shopcrm.io.vcard)."""
+    from shopcrm.io import vcard
+
+    data = path.read_bytes()
+    try:
+        text = _decode(data, path.name)
+    except KnownError as exc:
+        raise KnownError(vcard.NOT_VCARD, name=path.name) from exc
+    if not vcard.looks_like_vcard(text):
+        raise KnownError(EMPTY if not text.strip() else vcard.NOT_VCARD, name=path.name)
+    return vcard.parse_vcards(text, path.name)
+
+
 # -- header row and data rows -----------------------------------------------------------
 
-def _make_table(numbered: list, file_name: str) -> Table:
+def _make_table(numbered: list, file_name: str,
+                is_header: Callable[[str], bool] = is_known_header) -> Table:
     """Find the header row, then keep the data rows below it that are not total rows."""
     if not numbered:
         raise KnownError(EMPTY, name=file_name)
-    position = _header_position(numbered)
+    position = _header_position(numbered, is_header)
     header_number, header_cells = numbered[position]
     data = [(number, cells) for number, cells in numbered[position + 1:] if not _is_total(cells)]
     if not data:  # a title, headers or a total row, but not one customer
@@ -329,11 +355,11 @@ def _make_table(numbered: list, file_name: str) -> Table:
                  header_row_number=header_number, file_name=file_name)
 
 
-def _header_position(numbered: list) -> int:
+def _header_position(numbered: list, is_header: Callable[[str], bool] = is_known_header) -> int:
     """Index of the header row: the first with 2+ known headers, else 2+ text cells."""
     first_rows = numbered[:HEADER_SEARCH_ROWS]
     for position, (_, cells) in enumerate(first_rows):
-        if sum(1 for value in cells if isinstance(value, str) and is_known_header(value)) >= 2:
+        if sum(1 for value in cells if isinstance(value, str) and is_header(value)) >= 2:
             return position
     for position, (_, cells) in enumerate(first_rows):
         if sum(1 for value in cells if isinstance(value, str)) >= 2:

@@ -380,11 +380,33 @@ def huge_field_late_csv() -> bytes:
     return _csv(lines)
 
 
-# -- neither spreadsheet nor CSV --------------------------------------------------------
+# -- vCard, and neither spreadsheet nor CSV --------------------------------------------------------
 
 def vcard() -> bytes:
     return _csv(["BEGIN:VCARD", "VERSION:3.0", "FN:Nguyễn Thị Thu Hà", "N:Nguyễn;Hà;Thị Thu;;",
                  "TEL;TYPE=CELL:0912 345 678", "BDAY:1990-03-12", "END:VCARD"])
+
+
+def vcard_truncated() -> bytes:
+    """A phone export cut short inside its second contact (an interrupted transfer)."""
+    return _csv(["BEGIN:VCARD", "VERSION:2.1", "FN:Lê Văn Cường", "TEL;CELL:0903000101",
+                 "END:VCARD", "BEGIN:VCARD", "VERSION:2.1",
+                 "FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=54=72=E1=BA=A7=6E=20=54=68=E1=BB=8B=",
+                 "=20=42=C3=AC"])
+
+
+def vcard_not_vcard() -> bytes:
+    """A CSV file renamed .vcf."""
+    return _csv(["Họ tên,Điện thoại", "Nguyễn Văn An,0903000111"])
+
+
+def vcard_bad_contacts() -> bytes:
+    """Contacts with a phone that is not one and a bad birthday, between good ones."""
+    return _csv(["BEGIN:VCARD", "VERSION:3.0", "FN:Phạm Thị Dung", "TEL:0903000121", "END:VCARD",
+                 "BEGIN:VCARD", "VERSION:3.0", "FN:Số lạ", "TEL:12ab", "END:VCARD",
+                 "BEGIN:VCARD", "VERSION:3.0", "FN:Hoàng Văn Em", "TEL:0903000122",
+                 "BDAY:1990-02-31", "END:VCARD",
+                 "BEGIN:VCARD", "VERSION:3.0", "N:Vũ;Giang;Thị;;", "TEL:0903000123", "END:VCARD"])
 
 
 def unknown_suffix() -> bytes:
@@ -427,6 +449,9 @@ FILES: dict[str, Callable[[], bytes]] = {
     "huge_field.csv": huge_field_csv,
     "huge_field_late.csv": huge_field_late_csv,
     "contacts.vcf": vcard,
+    "truncated.vcf": vcard_truncated,
+    "csv_named.vcf": vcard_not_vcard,
+    "bad_contacts.vcf": vcard_bad_contacts,
     "khach_hang.numbers": unknown_suffix,
     "khach_hang": unknown_suffix,
 }

@@ -1,0 +1,318 @@
+"""The imports done so far, and undoing one of them.
+
+Every import is an ImportBatch row (file, sheet, time, counts). Undoing one, in ONE
+transaction (after an SQLite "before-undo" backup):
+- deletes the customers it created (Customer.import_batch), with what hangs on them
+  (purchases, tasks, tag links… by the foreign keys' ON DELETE CASCADE);
+- puts the customers it updated back to their previous values, and removes the tag
+  links it added to them;
+- deletes the purchases a purchases import added;
+- deletes the tags it created that nothing uses any more;
+- marks the batch undone (ImportBatch.undone_at) and writes an "import_undo" audit entry.
+
+A customer anonymised since (an erasure request, core.privacy) is never given its
+old personal data back. It refuses (KnownError, nothing changed) to undo a batch twice, a batch when a later
+import that is not undone touched some of the same customers (undo that one first),
+and, unless `force`, a batch whose customers were edited since (their version moved
+on): undoing would silently throw those edits away.
+
+Storage of what undo needs (a prototype, until the schema has a place for it): one
+AuditLog row per batch, action UNDO_ACTION, details JSON beginning '{"batch": <id>, '
+(found by that prefix) with
+    {"batch": id, "kind": "customers" | "purchases",
+     "updated": {customer id: [version the import left, {field: old value}]},
+     "links": [[customer id, tag id], ...],   # links the import added to updated customers
+     "tags": [tag id, ...],                    # tags the import created
+     "purchases": [purchase id, ...],          # purchases import only
+     "customers": [customer id, ...]}          # purchases import: customers it added to
+A customers import that only created customers writes no such row: import_batch says it.
+The proper schema (see the report of issue 7): ImportChange(batch, customer, old_values
+JSON, version_after), Purchase.import_batch, ImportBatch.kind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import peewee
+
+from shopcrm.core import customers as customers_core
+from shopcrm.core import segments
+from shopcrm.core.errors import QT_TRANSLATE_NOOP, KnownError
+from shopcrm.db import auto_backup, backup, bulk
+from shopcrm.db.connection import db
+from shopcrm.db.models import (
+    AuditLog, Customer, CustomerTag, ImportBatch, Purchase, Tag, utcnow,
+)
+
+UNDO_ACTION = "import_before"
+CHUNK = 500
+
+NO_SUCH_IMPORT = QT_TRANSLATE_NOOP("errors", "There is no import number {batch}.")
+ALREADY_UNDONE = QT_TRANSLATE_NOOP(
+    "errors", "The import of {file} was already undone on {date}.")
+UNFINISHED = QT_TRANSLATE_NOOP(
+    "errors", "The import of {file} never finished, so there is nothing to undo.")
+LATER_IMPORT = QT_TRANSLATE_NOOP(
+    "errors",
+    "The later import of {file} ({date}) changed some of the same customers: undo that "
+    "import first.")
+EDITED_SINCE = QT_TRANSLATE_NOOP(
+    "errors",
+    "{count} customers of this import were changed after it (for example {code} {name}); "
+    "undoing it would lose those changes, so nothing was undone.")
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """One line of the import history."""
+
+    id: int
+    file_name: str
+    sheet: str | None
+    kind: str  # "customers" or "purchases"
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    total: int
+    created: int
+    updated: int
+    skipped: int
+    rejected: int
+    undone_at: dt.datetime | None
+
+    @property
+    def undone(self) -> bool:
+        return self.undone_at is not None
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    batch_id: int
+    customers_removed: int
+    customers_restored: int
+    purchases_removed: int
+
+
+# -- the record of what an import changed --------------------------------------------
+
+def to_json(value):
+    """A column value as JSON can hold it (dates as ISO text)."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _from_json(field: peewee.Field, value):
+    if value is None:
+        return None
+    if isinstance(field, peewee.DateTimeField):
+        return dt.datetime.fromisoformat(value)
+    if isinstance(field, peewee.DateField):
+        return dt.date.fromisoformat(value)
+    return value
+
+
+def save_undo_record(batch_id: int, data: dict) -> None:
+    """Store what undo needs for `batch_id` (inside the import's transaction)."""
+    details = json.dumps({"batch": batch_id, **data}, ensure_ascii=False, default=to_json)
+    AuditLog.create(action=UNDO_ACTION, details=details)
+
+
+def _record_query(batch_id: int):
+    return AuditLog.select().where((AuditLog.action == UNDO_ACTION)
+                                   & AuditLog.details.startswith(f'{{"batch": {batch_id}, '))
+
+
+def load_undo_record(batch_id: int) -> dict:
+    row = _record_query(batch_id).order_by(AuditLog.id.desc()).first()
+    if row is None:
+        return {}
+    data = json.loads(row.details)
+    data["updated"] = {int(cid): entry for cid, entry in data.get("updated", {}).items()}
+    return data
+
+
+# -- history ------------------------------------------------------------------------
+
+def list_imports(limit: int = 50) -> list[ImportSummary]:
+    """The last `limit` imports, newest first."""
+    batches = list(ImportBatch.select().order_by(ImportBatch.id.desc()).limit(limit))
+    purchases = _purchase_batches([batch.id for batch in batches])
+    return [ImportSummary(
+        id=b.id, file_name=b.file_name, sheet=b.sheet,
+        kind="purchases" if b.id in purchases else "customers",
+        started_at=b.started_at, finished_at=b.finished_at, total=b.rows_total,
+        created=b.rows_created, updated=b.rows_updated, skipped=b.rows_skipped,
+        rejected=b.rows_rejected, undone_at=b.undone_at) for b in batches]
+
+
+def _purchase_batches(ids: list[int]) -> set[int]:
+    """Which of these batches imported purchases (their "import" audit entry says so)."""
+    if not ids:
+        return set()
+    query = AuditLog.select(AuditLog.details).where(
+        (AuditLog.action == "import") & AuditLog.details.contains('"kind": "purchases"'))
+    found = set()
+    for (details,) in query.tuples():
+        try:
+            found.add(json.loads(details)["batch"])
+        except (ValueError, KeyError, TypeError):
+            continue
+    return found & set(ids)
+
+
+# -- undo ---------------------------------------------------------------------------
+
+def undo_import(batch_id: int, user: str | None = None, force: bool = False,
+                backup_folder: Path | None = None) -> UndoResult:
+    """Undo import `batch_id` in one transaction (see the module docstring).
+
+    With `force`, customers edited since the import are removed or put back all the
+    same (the user confirmed it after the EDITED_SINCE message).
+    """
+    batch = ImportBatch.get_or_none(ImportBatch.id == batch_id)
+    if batch is None:
+        raise KnownError(NO_SUCH_IMPORT, batch=batch_id)
+    _check_undoable(batch)
+    record = load_undo_record(batch_id)
+    created = [cid for (cid,) in Customer.select(Customer.id)
+               .where(Customer.import_batch == batch_id).tuples()]
+    # Removing a purchases import's own purchases never conflicts with later imports;
+    # removing or restoring customers does, when a later import changed them or added
+    # purchases to them.
+    touched = set(created) | set(record.get("updated", {}))
+    bumps = _check_later_imports(batch, touched)
+    if not force:
+        _check_not_edited(created, record.get("updated", {}), bumps)
+    auto_backup.take_backup(backup_folder or backup.backup_dir(), "before-undo")
+    with db.atomic():
+        batch = ImportBatch.get_by_id(batch_id)  # again, inside the transaction
+        _check_undoable(batch)
+        purchases = _delete_ids(Purchase, record.get("purchases", []))
+        removed = _delete_ids(Customer, created)
+        restored = _restore(_without_erased(record.get("updated", {}), batch))
+        _remove_links(record.get("links", []))
+        _remove_unused_tags(record.get("tags", []))
+        if purchases or removed:
+            segments.recompute_all()  # purchases feed the segments and the value cuts
+        ImportBatch.update(undone_at=utcnow()).where(ImportBatch.id == batch_id).execute()
+        AuditLog.create(user=user, action="import_undo", details=json.dumps({
+            "batch": batch_id, "file": batch.file_name, "removed": removed,
+            "restored": restored, "purchases_removed": purchases}, ensure_ascii=False))
+    return UndoResult(batch_id, removed, restored, purchases)
+
+
+def _check_undoable(batch: ImportBatch) -> None:
+    if batch.undone_at is not None:
+        raise KnownError(ALREADY_UNDONE, file=batch.file_name, date=_date(batch.undone_at))
+    if batch.finished_at is None:
+        raise KnownError(UNFINISHED, file=batch.file_name)
+
+
+def _date(value: dt.datetime) -> str:
+    local = value.replace(tzinfo=dt.timezone.utc).astimezone()
+    return local.strftime("%d/%m/%Y %H:%M")
+
+
+def _check_later_imports(batch: ImportBatch, touched: set[int]) -> dict[int, int]:
+    """Refuse when a later import, not undone, changed one of `touched` (or added
+    purchases to it). Returns, per customer, the version steps that later imports
+    since undone account for (each one updated it once and put it back once)."""
+    bumps: dict[int, int] = {}
+    later = ImportBatch.select().where(ImportBatch.id > batch.id).order_by(ImportBatch.id.desc())
+    for other in later:
+        record = load_undo_record(other.id)
+        updated = set(record.get("updated", {})) & touched
+        if not (updated or set(record.get("customers", [])) & touched):
+            continue
+        if other.undone_at is None:
+            raise KnownError(LATER_IMPORT, file=other.file_name, date=_date(other.started_at))
+        for cid in updated:
+            bumps[cid] = bumps.get(cid, 0) + 2
+    return bumps
+
+
+def _check_not_edited(created: list[int], updated: dict[int, list],
+                      bumps: dict[int, int]) -> None:
+    """Refuse when a customer created or updated by the batch was saved again since
+    (its version moved beyond what this import and later undone imports explain)."""
+    expected = {cid: 1 for cid in created}
+    expected.update({cid: entry[0] for cid, entry in updated.items()})
+    edited = []
+    for chunk in peewee.chunked(list(expected), CHUNK):
+        for cid, version in Customer.select(Customer.id, Customer.version).where(
+                Customer.id.in_(chunk)).tuples():
+            if version != expected[cid] + bumps.get(cid, 0):
+                edited.append(cid)
+    if edited:
+        first = Customer.get_by_id(edited[0])
+        raise KnownError(EDITED_SINCE, count=len(edited), code=first.code, name=first.name)
+
+
+def _without_erased(updated: dict[int, list], batch: ImportBatch) -> dict[int, list]:
+    """The updated customers minus those anonymised since the import (core.privacy's
+    erasure): their old personal data must never come back, even with `force`."""
+    prefix = "personal data of "
+    codes = {details[len(prefix):] for (details,) in AuditLog.select(AuditLog.details).where(
+        (AuditLog.action == "erase") & (AuditLog.at >= batch.started_at)).tuples()
+        if details and details.startswith(prefix)}
+    if not codes or not updated:
+        return updated
+    erased = set()
+    for chunk in peewee.chunked(list(updated), CHUNK):
+        erased.update(cid for cid, code in Customer.select(Customer.id, Customer.code).where(
+            Customer.id.in_(chunk)).tuples() if code in codes)
+    return {cid: entry for cid, entry in updated.items() if cid not in erased}
+
+
+def _delete_ids(model, ids: list[int]) -> int:
+    count = 0
+    for chunk in peewee.chunked(ids, CHUNK):
+        count += model.delete().where(model.id.in_(chunk)).execute()
+    return count
+
+
+def _restore(updated: dict[int, list]) -> int:
+    """Put the old values back (derived keys recomputed, version + 1), by groups of the
+    same changed fields, each group with one UPDATE statement run for every customer."""
+    meta = Customer._meta
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for cid, entry in updated.items():
+        groups.setdefault(tuple(sorted(entry[1])), []).append(cid)
+    read_names = list(dict.fromkeys(["id", "code", "version", *customers_core.EDITABLE]))
+    read_fields = [meta.fields[name] for name in read_names]
+    restored, now = 0, utcnow()
+    for names, ids in groups.items():
+        set_fields = [meta.fields[name] for name in
+                      (*names, "search_key", "sort_key", "updated_at", "version")]
+        for chunk in peewee.chunked(ids, CHUNK):
+            params = []
+            for row in Customer.select(*read_fields).where(Customer.id.in_(chunk)).tuples():
+                current = dict(zip(read_names, row))
+                old = {name: _from_json(meta.fields[name], value)
+                       for name, value in updated[current["id"]][1].items()}
+                merged = {**current, **old}
+                merged.update(customers_core.derived(merged), updated_at=now,
+                              version=current["version"] + 1)
+                params.append([merged[f.name] for f in set_fields] + [current["id"]])
+            restored += bulk.update_rows(Customer, set_fields, ("id",), params)
+    return restored
+
+
+def _remove_links(links: list[list[int]]) -> None:
+    by_tag: dict[int, list[int]] = {}
+    for cid, tid in links:
+        by_tag.setdefault(tid, []).append(cid)
+    for tid, cids in by_tag.items():
+        for chunk in peewee.chunked(cids, CHUNK):
+            CustomerTag.delete().where((CustomerTag.tag == tid)
+                                       & CustomerTag.customer.in_(chunk)).execute()
+
+
+def _remove_unused_tags(tag_ids: list[int]) -> None:
+    for chunk in peewee.chunked(tag_ids, CHUNK):
+        used = CustomerTag.select(CustomerTag.tag).where(CustomerTag.tag.in_(chunk))
+        Tag.delete().where(Tag.id.in_(chunk) & Tag.id.not_in(used)).execute()
