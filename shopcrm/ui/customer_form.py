@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (
 )
 
 from shopcrm.core import (
-    customers, dates, duplicates, filters, history, honorifics, phones, privacy,
+    customers, dates, duplicates, feedback, filters, history, honorifics, phones, privacy,
+    segments,
 )
 from shopcrm.core.errors import ConflictError, KnownError
 from shopcrm.db.connection import CONNECTION_ERRORS
@@ -361,6 +362,9 @@ class CustomerForm(QWidget):
                 days=summary.days_since_last(dt.date.today())))
         else:
             self.figures.setText(self.tr("No purchases yet."))
+        badges = self._badges(customer)
+        if badges:
+            self.figures.setText(self.figures.text() + "\n" + badges)
         referred = customers.referrals_of(customer.id)
         if referred:
             names = ", ".join(name for _code, name in referred[:5])
@@ -368,6 +372,21 @@ class CustomerForm(QWidget):
             self.figures.setText(self.figures.text() + "\n" + self.tr(
                 "Referred {count} customers: {names}{more}").format(
                 count=len(referred), names=names, more=more))
+
+    def _badges(self, customer: Customer) -> str:
+        """Segment, value tier, the loyalty marker and satisfaction, in one line."""
+        parts = [label("funnel_segment", customer.funnel_segment),
+                 label("value_tier", customer.value_tier)]
+        if segments.is_loyal_marker(customer):
+            parts.append(self.tr("★ loyal customer: special policies apply"))
+        satisfaction = feedback.satisfaction_of(customer.id)
+        if satisfaction.average is not None:
+            parts.append(self.tr("rated {average:.1f}/5 (last {last}/5)").format(
+                average=satisfaction.average, last=satisfaction.last))
+        if satisfaction.open_complaints:
+            parts.append(self.tr("{count} open complaint(s)").format(
+                count=satisfaction.open_complaints))
+        return " · ".join(part for part in parts if part)
 
     # -- saving --------------------------------------------------------------
     def save(self) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from PySide6.QtCore import (
     QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer,
 )
+from PySide6.QtGui import QColor
 
 from shopcrm.core import customers, listing, phones
 from shopcrm.ui import i18n
@@ -20,6 +21,17 @@ from shopcrm.ui.labels import label
 
 PAGE = 200
 CACHE_LIMIT = 5_000
+# Badge colours (background, text) of the segments and value tiers in the list.
+BADGES = {
+    ("segment", "potential"): ("#eceff1", "#37474f"),
+    ("segment", "new"): ("#e3f2fd", "#0d47a1"),
+    ("segment", "loyal"): ("#e8f5e9", "#1b5e20"),
+    ("segment", "lapsed"): ("#fbe9e7", "#bf360c"),
+    ("segment", "first_big"): ("#fff8e1", "#e65100"),
+    ("value", "high"): ("#ede7f6", "#4527a0"),
+    ("value", "average"): ("#f5f5f5", "#424242"),
+    ("value", "low"): ("#fafafa", "#757575"),
+}
 
 
 class CustomerTableModel(QAbstractTableModel):
@@ -82,6 +94,13 @@ class CustomerTableModel(QAbstractTableModel):
         self.search = text
         self.refresh()
 
+    def refresh_rows(self) -> None:
+        """Read the shown rows again (their values changed; the ids and order did not)."""
+        self._rows.clear()
+        if self._ids:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(self._ids) - 1, len(self.COLUMNS) - 1))
+
     def forget(self, customer_id: int) -> None:
         """Drop a cached row so the next paint reads the saved values."""
         self._rows.pop(customer_id, None)
@@ -131,13 +150,27 @@ class CustomerTableModel(QAbstractTableModel):
                 self.tr("Income"), self.tr("Age group"), self.tr("Referrals"))
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.UserRole):
+        if not index.isValid():
             return None
-        customer_id = self._ids[index.row()]
         if role == Qt.ItemDataRole.UserRole:
-            return customer_id
-        row = self._row(index.row())
-        return self._cell(row, self.COLUMNS[index.column()]) if row else None
+            return self._ids[index.row()]
+        column = self.COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            row = self._row(index.row())
+            return self._cell(row, column) if row else None
+        if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole) \
+                and column in ("segment", "value"):
+            return self._badge(index.row(), column, role)
+        return None
+
+    def _badge(self, row_number: int, column: str, role) -> QColor | None:
+        row = self._row(row_number)
+        if row is None:
+            return None
+        colours = BADGES.get((column, row.segment if column == "segment" else row.value_tier))
+        if colours is None:
+            return None
+        return QColor(colours[0] if role == Qt.ItemDataRole.BackgroundRole else colours[1])
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
         sort_column, descending = self.COLUMNS[column], order == Qt.SortOrder.DescendingOrder

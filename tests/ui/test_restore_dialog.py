@@ -164,7 +164,16 @@ def wait_for(job, qtbot):
     qtbot.waitUntil(lambda: not job.is_running(), timeout=10_000)
 
 
+def segments_done(window, qtbot):
+    """The window's once-a-day segment computation (a change worth a backup) is over,
+    and the backup keeper counts changes from here."""
+    qtbot.waitUntil(lambda: window._segments_day is not None and not jobs._running,
+                    timeout=10_000)
+    window.backups.reset()
+
+
 def test_a_backup_every_half_hour_while_data_changes(window, folder, qtbot):
+    segments_done(window, qtbot)
     keeper = window.backups
     assert keeper.timer.isActive() and keeper.timer.interval() == 60_000
     assert keeper.label.text() == "No backup yet"
@@ -197,7 +206,8 @@ def test_a_failed_automatic_backup_says_so_in_the_status_bar(window, folder, qtb
     assert window.messages == []  # no dialog for a backup the user did not ask for
 
 
-def test_closing_backs_up_when_data_changed(window, folder):
+def test_closing_backs_up_when_data_changed(window, folder, qtbot):
+    segments_done(window, qtbot)
     assert window.backups.at_exit() is None and backups_in(folder) == []  # nothing changed
     customers.create({"name": "Phạm Minh Châu"})
     window.close()

@@ -7,27 +7,37 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import Qt
 
-from shopcrm.core import customers, filters
-from shopcrm.db.models import Customer, Feedback
+from shopcrm.core import customers, filters, purchases
+from shopcrm.db.models import Feedback
+from shopcrm.ui import jobs
 from shopcrm.ui.filter_dialog import FilterDialog
 
 
-def add(name, funnel=None, **fields):
-    customer = customers.create({"name": name, **fields})
-    if funnel:
-        Customer.update(funnel_segment=funnel).where(Customer.id == customer.id).execute()
-    return customer.id
+def add(name, **fields):
+    return customers.create({"name": name, **fields}).id
+
+
+def buy(customer_id, *days_ago):
+    """Purchases on those days: they make the customer's segment (core.segments)."""
+    for days in days_ago:
+        purchases.add_purchase(customer_id, dt.date.today() - dt.timedelta(days=days), 200_000)
 
 
 @pytest.fixture
 def shop(window, qtbot):
+    # The window computes the segments once after its first paint: let that be done.
+    qtbot.waitUntil(lambda: window._segments_day is not None and not jobs._running,
+                    timeout=10_000)
     ids = {
-        "ha": add("Nguyễn Thị Hà", "loyal", province="Hà Nội", tags="VIP"),
-        "duc": add("Trần Văn Đức", "lapsed", province="Đà Nẵng"),
-        "lan": add("Lê Thị Lan", "loyal", province="Hà Nội"),
+        "ha": add("Nguyễn Thị Hà", province="Hà Nội", tags="VIP"),
+        "duc": add("Trần Văn Đức", province="Đà Nẵng"),
+        "lan": add("Lê Thị Lan", province="Hà Nội"),
         "an": add("Phạm An", province="Hà Nội", birthday=dt.date.today().replace(
             year=1990, day=1)),
     }
+    buy(ids["ha"], 5, 40, 90)  # loyal: three purchase days within a year
+    buy(ids["lan"], 1, 30, 60)
+    buy(ids["duc"], 400)  # lapsed
     Feedback.create(customer=ids["duc"], kind="complaint", status="open", comment="Giao trễ")
     with qtbot.waitSignal(window.sidebar.counted, timeout=10_000):
         window.refresh()

@@ -1,0 +1,84 @@
+"""Segments in the window: badges in the list, the detail header, the rules dialog, and
+customers becoming lapsed as days pass without any edit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+
+from shopcrm.core import customers, purchases, segments
+from shopcrm.core import settings as shop_settings
+from shopcrm.db.models import Customer
+from shopcrm.ui import jobs
+from shopcrm.ui.segment_rules_dialog import SegmentRulesDialog
+
+TODAY = dt.date.today()
+
+
+@pytest.fixture
+def ha(window, qtbot):
+    qtbot.waitUntil(lambda: window._segments_day is not None and not jobs._running,
+                    timeout=10_000)
+    customer_id = customers.create({"name": "Nguyễn Thị Hà"}).id
+    for days in (10, 100):
+        purchases.add_purchase(customer_id, TODAY - dt.timedelta(days=days), 300_000)
+    window.refresh()
+    window.list.select_id(customer_id)
+    return customer_id
+
+
+def segment_cell(window):
+    model = window.list.model
+    return model.index(0, model.COLUMNS.index("segment"))
+
+
+def test_the_list_shows_the_segment_as_a_coloured_badge(window, ha):
+    cell = segment_cell(window)
+    assert cell.data() == "New"
+    assert cell.data(Qt.ItemDataRole.BackgroundRole).name() == "#e3f2fd"
+    assert "New" in window.form.figures.text()
+
+
+def test_changed_rules_recompute_every_customer(window, ha, qtbot):
+    dialog = SegmentRulesDialog(window)
+    dialog.saved.connect(window._segments_changed)
+    dialog.spins["lapsed_after_days"].setValue(7)  # ten days without buying: lapsed now
+    with qtbot.waitSignal(dialog.saved, timeout=10_000):
+        dialog.save()
+    assert Customer.get_by_id(ha).funnel_segment == "lapsed"
+    assert segment_cell(window).data() == "Lapsed"
+    assert "Lapsed" in window.form.figures.text()
+    assert shop_settings.get("segment_rules")["lapsed_after_days"] == 7
+
+
+def test_rules_that_cannot_be_are_refused_beside_the_field(window, ha):
+    dialog = SegmentRulesDialog(window)
+    dialog.spins["high_value_percent"].setValue(80)
+    dialog.spins["low_value_percent"].setValue(50)
+    assert dialog.save() is None
+    assert dialog.form_error.isVisibleTo(dialog)
+    shown = [label.text() for label in dialog.errors.values() if label.isVisibleTo(dialog)]
+    assert shown and "100 %" in shown[0]  # beside the field it concerns
+    assert shop_settings.get("segment_rules")["high_value_percent"] == 20  # nothing stored
+    dialog.restore_defaults()
+    assert dialog.values() == shop_settings.SETTINGS["segment_rules"].default
+
+
+def test_a_customer_becomes_lapsed_as_days_pass(window, ha, qtbot):
+    later = TODAY + dt.timedelta(days=175)  # the last purchase is 185 days old then
+    assert window.keep_segments_fresh(TODAY) is None  # done today already
+    job = window.keep_segments_fresh(later)  # what the sync timer does on a new day
+    assert job is not None
+    qtbot.waitUntil(lambda: not job.is_running(), timeout=10_000)
+    assert Customer.get_by_id(ha).funnel_segment == "lapsed"
+    assert segment_cell(window).data() == "Lapsed"
+    assert window.keep_segments_fresh(later) is None  # once a day
+    assert segments.counts().funnel["lapsed"] == 1
+
+
+def test_a_read_only_window_leaves_the_segments_alone(window):
+    window.read_only = True
+    window._segments_day = None
+    assert window.keep_segments_fresh() is None
