@@ -274,7 +274,15 @@ Save anyway, or open the customer already there (what you typed here is not save
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>rated {average:.1f}/5 (last {last}/5)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>yes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} open complaint(s)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -287,6 +295,10 @@ Save anyway, or open the customer already there (what you typed here is not save
     </message>
     <message>
         <source>• {field}: {before} → {after}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>★ loyal customer: special policies apply</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -843,6 +855,10 @@ Save anyway, or open the customer already there (what you typed here is not save
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Segment &amp;rules…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>ShopCRM</source>
         <translation type="unfinished"></translation>
     </message>
@@ -947,6 +963,21 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>none yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SegmentRulesDialog</name>
+    <message>
+        <source>Computing the segments again…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Segment rules</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Segments are computed from purchases: potential (no purchase yet), lapsed, loyal, first big purchase, new — the first rule that holds, in that order. Value tiers rank customers by what they spent in all.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -277,8 +277,16 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
         <translation>không</translation>
     </message>
     <message>
+        <source>rated {average:.1f}/5 (last {last}/5)</source>
+        <translation>đánh giá {average:.1f}/5 (lần gần nhất {last}/5)</translation>
+    </message>
+    <message>
         <source>yes</source>
         <translation>có</translation>
+    </message>
+    <message>
+        <source>{count} open complaint(s)</source>
+        <translation>{count} khiếu nại chưa giải quyết</translation>
     </message>
     <message>
         <source>{count} purchases · total {total} · average {average} · last on {last} ({days} days ago)</source>
@@ -291,6 +299,10 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
     <message>
         <source>• {field}: {before} → {after}</source>
         <translation>• {field}: {before} → {after}</translation>
+    </message>
+    <message>
+        <source>★ loyal customer: special policies apply</source>
+        <translation>★ khách hàng thân thiết: áp dụng chính sách ưu đãi</translation>
     </message>
 </context>
 <context>
@@ -846,6 +858,10 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
         <translation>&amp;Cài đặt…</translation>
     </message>
     <message>
+        <source>Segment &amp;rules…</source>
+        <translation>Quy tắc &amp;phân nhóm…</translation>
+    </message>
+    <message>
         <source>ShopCRM</source>
         <translation>ShopCRM</translation>
     </message>
@@ -952,6 +968,21 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>none yet</source>
         <translation>chưa có</translation>
+    </message>
+</context>
+<context>
+    <name>SegmentRulesDialog</name>
+    <message>
+        <source>Computing the segments again…</source>
+        <translation>Đang tính lại nhóm khách hàng…</translation>
+    </message>
+    <message>
+        <source>Segment rules</source>
+        <translation>Quy tắc phân nhóm khách hàng</translation>
+    </message>
+    <message>
+        <source>Segments are computed from purchases: potential (no purchase yet), lapsed, loyal, first big purchase, new — the first rule that holds, in that order. Value tiers rank customers by what they spent in all.</source>
+        <translation>Nhóm khách hàng được tính từ các lần mua: tiềm năng (chưa mua lần nào), không quay lại, trung thành, lần đầu mua sắm lớn, mới — theo quy tắc đầu tiên đúng, theo thứ tự đó. Mức giá trị xếp khách theo tổng số tiền đã chi.</translation>
     </message>
 </context>
 <context>
