@@ -373,6 +373,15 @@ class CustomerForm(QWidget):
                 "Referred {count} customers: {names}{more}").format(
                 count=len(referred), names=names, more=more))
 
+    def refresh_header(self) -> None:
+        """Read the figures and badges again (a purchase or feedback changed them)."""
+        if self._customer is not None and not self._creating:
+            # Only the derived values: the version stays the one the edits started from.
+            fresh = customers.get(self._customer.id)
+            self._customer.funnel_segment = fresh.funnel_segment
+            self._customer.value_tier = fresh.value_tier
+            self._show_header()
+
     def _badges(self, customer: Customer) -> str:
         """Segment, value tier, the loyalty marker and satisfaction, in one line."""
         parts = [label("funnel_segment", customer.funnel_segment),

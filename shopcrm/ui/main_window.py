@@ -27,7 +27,9 @@ from shopcrm.ui.duplicates_dialog import DuplicatesDialog
 from shopcrm.ui.backup_keeper import BackupKeeper
 from shopcrm.ui.care_pane import CarePane
 from shopcrm.ui.customer_form import CustomerForm
+from shopcrm.ui.complaints_dialog import ComplaintsDialog
 from shopcrm.ui.customer_list import CustomerList
+from shopcrm.ui.customer_records import CustomerRecords
 from shopcrm.ui.database_dialog import DatabaseDialog
 from shopcrm.ui.file_commands import FileCommands
 from shopcrm.ui.lock import IdleWatcher, LockDialog
@@ -57,8 +59,14 @@ class MainWindow(QMainWindow):
         self.list = CustomerList()
         self.form = CustomerForm()
         self.care = CarePane()
+        self.records = CustomerRecords()  # purchases, contacts, feedback: under the form
+        self.detail = QSplitter(Qt.Orientation.Vertical)
+        self.detail.addWidget(self.form)
+        self.detail.addWidget(self.records)
+        self.detail.setStretchFactor(0, 3)
+        self.detail.setStretchFactor(1, 2)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        for pane, stretch in ((self.sidebar, 1), (self.list, 3), (self.form, 3), (self.care, 2)):
+        for pane, stretch in ((self.sidebar, 1), (self.list, 3), (self.detail, 3), (self.care, 2)):
             self.splitter.addWidget(pane)
             self.splitter.setStretchFactor(self.splitter.count() - 1, stretch)
         self.setCentralWidget(self.splitter)
@@ -75,6 +83,7 @@ class MainWindow(QMainWindow):
         self.sidebar.chosen.connect(self.list.set_filter)
         self.list.filter_edited.connect(self.sidebar.clear_choice)
         self.list.save_filter_requested.connect(self.sidebar.save_filter)
+        self.records.changed.connect(self._records_changed)
         self.form.saved.connect(self._saved)
         self.form.changed.connect(self._remember_change)
         self.care.open_customer.connect(self.open_customer)
@@ -128,6 +137,7 @@ class MainWindow(QMainWindow):
             ("audit", self.tr("&Audit log"), QKeySequence(), self.open_audit_log),
             ("trash", self.tr("T&rash…"), QKeySequence(), self.open_trash),
             ("duplicates", self.tr("Find d&uplicates…"), QKeySequence(), self.open_duplicates),
+            ("complaints", self.tr("Open &complaints…"), QKeySequence(), self.open_complaints),
             ("lock", self.tr("&Lock now"), QKeySequence("Ctrl+L"), lambda: self.lock()),
             ("find", self.tr("&Find customer"), QKeySequence.StandardKey.Find, self.focus_search),
             ("refresh", self.tr("&Refresh"), QKeySequence.StandardKey.Refresh, self.refresh),
@@ -152,7 +162,8 @@ class MainWindow(QMainWindow):
             (self.tr("&File"), ["import", "export", None, "print", None, "backup", "restore", None,
                                "quit"]),
             (self.tr("&Edit"), ["undo", "redo"]),
-            (self.tr("&Customer"), ["new", "save", "delete", "trash", "duplicates", None,
+            (self.tr("&Customer"), ["new", "save", "delete", "trash", "duplicates", "complaints",
+                                    None,
                                     "export_personal", "erase", None, "find", "refresh"]),
             (self.tr("&Tools"), ["settings", "segment_rules", "database", "audit", None,
                                  "lock"]),
@@ -180,6 +191,7 @@ class MainWindow(QMainWindow):
             button.setEnabled(False)  # the form never gets dirty, so they stay off
         self.form.set_consents_editable(False)
         self.sidebar.set_editable(False)
+        self.records.set_editable(False)
         self.list.can_save = False
         for button in (self.care.done_button, self.care.skip_button):
             button.hide()  # the care pane enables them on selection
@@ -201,6 +213,7 @@ class MainWindow(QMainWindow):
         for name in ("delete", "print", "export_personal", "erase"):
             self.actions[name].setEnabled(customer_id is not None
                                           and not (self.read_only and name in EDITING_ACTIONS))
+        self.records.show_customer(customer_id)
         if customer_id is None:
             self.form.clear()
             self.care.show_customer(None)
@@ -246,6 +259,20 @@ class MainWindow(QMainWindow):
 
     def open_customer(self, customer_id: int) -> None:
         self.list.select_id(customer_id)
+
+    def _records_changed(self, customer_id: int) -> None:
+        """A purchase, contact or feedback was written: its segment, figures and the
+        lists' counts may have changed."""
+        self.list.model.forget(customer_id)
+        self.sidebar.refresh_counts()
+        if self.form.customer_id == customer_id:
+            self.form.refresh_header()
+
+    def open_complaints(self) -> None:
+        dialog = ComplaintsDialog(self, editable=not self.read_only)
+        dialog.open_customer.connect(self.open_customer)
+        dialog.changed.connect(self._records_changed)
+        dialog.exec()
 
     def delete_selected(self) -> None:
         ids = self.list.selected_ids()
@@ -473,12 +500,14 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
             self.restoreState(settings.value("window/state", QByteArray()))
             self.splitter.restoreState(settings.value("window/panes", QByteArray()))
+            self.detail.restoreState(settings.value("window/detail", QByteArray()))
             columns = settings.value("window/list-columns")
             if isinstance(columns, QByteArray):  # which columns, their widths and the sort
                 self.list.view.horizontalHeader().restoreState(columns)
         else:
             self.resize(1440, 860)
-            self.splitter.setSizes([190, 460, 460, 330])
+            self.splitter.setSizes([230, 450, 440, 320])
+            self.detail.setSizes([480, 320])
 
     def closeEvent(self, event) -> None:
         if not self.form.maybe_leave():
@@ -488,6 +517,7 @@ class MainWindow(QMainWindow):
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
         settings.setValue("window/panes", self.splitter.saveState())
+        settings.setValue("window/detail", self.detail.saveState())
         settings.setValue("window/list-columns", self.list.view.horizontalHeader().saveState())
         self.backups.at_exit()
         event.accept()

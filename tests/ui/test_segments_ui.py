@@ -82,3 +82,22 @@ def test_a_read_only_window_leaves_the_segments_alone(window):
     window.read_only = True
     window._segments_day = None
     assert window.keep_segments_fresh() is None
+
+
+def test_a_purchase_added_in_the_detail_pane_updates_badge_header_and_counts(
+        window, qtbot, monkeypatch):
+    qtbot.waitUntil(lambda: window._segments_day is not None and not jobs._running,
+                    timeout=10_000)
+    lan = customers.create({"name": "Lê Thị Lan"}).id
+    window.refresh()
+    window.list.select_id(lan)
+    assert window.records.purchases.model.rowCount() == 0
+    tab = window.records.purchases
+    monkeypatch.setattr(tab, "ask_purchase", lambda values, check: {
+        **values, "date": TODAY, "amount": "6.000.000 ₫", "description": "Áo dài lụa"})
+    with qtbot.waitSignal(window.sidebar.counted, timeout=10_000):
+        tab.add_purchase()
+    assert Customer.get_by_id(lan).funnel_segment == "first_big"
+    assert segment_cell(window).data() == "First big purchase"
+    assert "First big purchase" in window.form.figures.text()
+    assert window.sidebar.entry_titled("First big purchase").text(1) == "1"
