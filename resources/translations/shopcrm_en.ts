@@ -113,6 +113,115 @@
     </message>
 </context>
 <context>
+    <name>ComplaintsDialog</name>
+    <message>
+        <source>&amp;Open customer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Resolve…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Take in hand…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No open complaints.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open complaints</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} complaint(s) waiting, the oldest first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ComplaintsModel</name>
+    <message>
+        <source>Age (days)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Complaint</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Handled by</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Opened</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ContactsTab</name>
+    <message>
+        <source>&amp;Edit…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete this contact of {date}?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Log a contact of this kind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Log:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No contacts yet: log a call, visit or message with the buttons above.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Record &amp;offer…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Record the special offer given to a loyal or high-value customer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>last offer on {date}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no offer recorded yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} contact(s).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>★ Loyal or high-value customer: {last}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>CustomerForm</name>
     <message>
         <source>&amp;Open the other customer</source>
@@ -334,6 +443,21 @@ Save anyway, or open the customer already there (what you typed here is not save
     </message>
 </context>
 <context>
+    <name>CustomerRecords</name>
+    <message>
+        <source>&amp;Feedback</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Purchases</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>C&amp;ontacts</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>CustomerTableModel</name>
     <message>
         <source>Age group</source>
@@ -498,6 +622,116 @@ Save anyway, or open the customer already there (what you typed here is not save
     </message>
     <message>
         <source>Why</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>FeedbackDialog</name>
+    <message>
+        <source> ★</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Comment:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Handled by:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Kind:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Rating:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Feedback</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no rating</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>FeedbackModel</name>
+    <message>
+        <source>Comment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Handled by</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rating</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resolution:
+{text}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>FeedbackTab</name>
+    <message>
+        <source>&amp;Add…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Resolve…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Take in hand…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>, last {stars}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete this feedback?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No feedback yet: record a rating, a suggestion or a complaint with Add…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Re&amp;open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Satisfaction: {average}{last}; {count} open complaint(s).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no rating yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{average} ★ on average</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -679,6 +913,44 @@ Save anyway, or open the customer already there (what you typed here is not save
     </message>
 </context>
 <context>
+    <name>InteractionDialog</name>
+    <message>
+        <source>&amp;Kind:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Staff:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;What was said or done:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Contact</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>InteractionModel</name>
+    <message>
+        <source>Kind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Staff</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Job</name>
     <message>
         <source>Cancel</source>
@@ -843,6 +1115,10 @@ Save anyway, or open the customer already there (what you typed here is not save
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Open &amp;complaints…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Personal data erased.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -923,6 +1199,106 @@ Save anyway, or open the customer already there (what you typed here is not save
     </message>
     <message>
         <source>{value} (from {code})</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PurchaseDialog</name>
+    <message>
+        <source>&amp;Amount (₫):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Channel:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Date:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Items:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Note:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Purchase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dd/mm/yyyy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. 1.250.000</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PurchaseModel</name>
+    <message>
+        <source>Amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Items</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PurchasesTab</name>
+    <message>
+        <source>&amp;Add…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Edit…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete the purchase of {date} ({amount})?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No purchases yet: add the first with Add…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No purchases.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} purchase(s), {total} in all, {average} on average. First {first}, last {last} ({days} day(s) ago).</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RecordsTab</name>
+    <message>
+        <source>Confirm</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not saved</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1203,6 +1579,25 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>Try again</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>complaints</name>
+    <message>
+        <source>How was the complaint resolved?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resolve</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Take in hand</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Who handles this complaint?</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1863,11 +2258,19 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Child</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>City</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Complaint</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1883,7 +2286,15 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Email</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>External</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Facebook</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1900,6 +2311,14 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>High value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>In progress</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>In store</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1955,6 +2374,18 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Note</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Organisation</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1967,11 +2398,19 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Phone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Planned</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Potential</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Praise</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1987,7 +2426,15 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Resolved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Rural</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SMS</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1999,7 +2446,15 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Special offer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Suburban</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Suggestion</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2016,6 +2471,10 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>Urban area</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Visit</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2040,6 +2499,10 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>Youth</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Zalo</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

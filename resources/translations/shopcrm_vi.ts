@@ -113,6 +113,115 @@
     </message>
 </context>
 <context>
+    <name>ComplaintsDialog</name>
+    <message>
+        <source>&amp;Open customer</source>
+        <translation>&amp;Mở khách hàng</translation>
+    </message>
+    <message>
+        <source>&amp;Resolve…</source>
+        <translation>&amp;Giải quyết…</translation>
+    </message>
+    <message>
+        <source>&amp;Take in hand…</source>
+        <translation>&amp;Tiếp nhận xử lý…</translation>
+    </message>
+    <message>
+        <source>No open complaints.</source>
+        <translation>Không có khiếu nại nào chưa giải quyết.</translation>
+    </message>
+    <message>
+        <source>Open complaints</source>
+        <translation>Khiếu nại chưa giải quyết</translation>
+    </message>
+    <message>
+        <source>{count} complaint(s) waiting, the oldest first.</source>
+        <translation>{count} khiếu nại đang chờ, cũ nhất trước.</translation>
+    </message>
+</context>
+<context>
+    <name>ComplaintsModel</name>
+    <message>
+        <source>Age (days)</source>
+        <translation>Số ngày chờ</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation>Mã KH</translation>
+    </message>
+    <message>
+        <source>Complaint</source>
+        <translation>Nội dung khiếu nại</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>Khách hàng</translation>
+    </message>
+    <message>
+        <source>Handled by</source>
+        <translation>Người xử lý</translation>
+    </message>
+    <message>
+        <source>Opened</source>
+        <translation>Ngày nhận</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Trạng thái</translation>
+    </message>
+</context>
+<context>
+    <name>ContactsTab</name>
+    <message>
+        <source>&amp;Edit…</source>
+        <translation>&amp;Sửa…</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Xóa</translation>
+    </message>
+    <message>
+        <source>Delete this contact of {date}?</source>
+        <translation>Xóa lần liên hệ ngày {date}?</translation>
+    </message>
+    <message>
+        <source>Log a contact of this kind</source>
+        <translation>Ghi lại một lần liên hệ loại này</translation>
+    </message>
+    <message>
+        <source>Log:</source>
+        <translation>Ghi lại:</translation>
+    </message>
+    <message>
+        <source>No contacts yet: log a call, visit or message with the buttons above.</source>
+        <translation>Chưa có lần liên hệ nào: ghi lại cuộc gọi, lần ghé thăm hoặc tin nhắn bằng các nút phía trên.</translation>
+    </message>
+    <message>
+        <source>Record &amp;offer…</source>
+        <translation>Ghi nhận &amp;ưu đãi…</translation>
+    </message>
+    <message>
+        <source>Record the special offer given to a loyal or high-value customer</source>
+        <translation>Ghi nhận ưu đãi đặc biệt đã dành cho khách thân thiết hoặc giá trị cao</translation>
+    </message>
+    <message>
+        <source>last offer on {date}</source>
+        <translation>ưu đãi gần nhất ngày {date}</translation>
+    </message>
+    <message>
+        <source>no offer recorded yet</source>
+        <translation>chưa ghi nhận ưu đãi nào</translation>
+    </message>
+    <message>
+        <source>{count} contact(s).</source>
+        <translation>{count} lần liên hệ.</translation>
+    </message>
+    <message>
+        <source>★ Loyal or high-value customer: {last}.</source>
+        <translation>★ Khách thân thiết hoặc giá trị cao: {last}.</translation>
+    </message>
+</context>
+<context>
     <name>CustomerForm</name>
     <message>
         <source>&amp;Open the other customer</source>
@@ -337,6 +446,21 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
     </message>
 </context>
 <context>
+    <name>CustomerRecords</name>
+    <message>
+        <source>&amp;Feedback</source>
+        <translation>Phản &amp;hồi</translation>
+    </message>
+    <message>
+        <source>&amp;Purchases</source>
+        <translation>&amp;Mua hàng</translation>
+    </message>
+    <message>
+        <source>C&amp;ontacts</source>
+        <translation>&amp;Liên hệ</translation>
+    </message>
+</context>
+<context>
     <name>CustomerTableModel</name>
     <message>
         <source>Age group</source>
@@ -502,6 +626,117 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
     <message>
         <source>Why</source>
         <translation>Lý do</translation>
+    </message>
+</context>
+<context>
+    <name>FeedbackDialog</name>
+    <message>
+        <source> ★</source>
+        <translation> ★</translation>
+    </message>
+    <message>
+        <source>&amp;Comment:</source>
+        <translation>&amp;Nhận xét:</translation>
+    </message>
+    <message>
+        <source>&amp;Handled by:</source>
+        <translation>Người &amp;xử lý:</translation>
+    </message>
+    <message>
+        <source>&amp;Kind:</source>
+        <translation>&amp;Loại:</translation>
+    </message>
+    <message>
+        <source>&amp;Rating:</source>
+        <translation>Đánh &amp;giá:</translation>
+    </message>
+    <message>
+        <source>Feedback</source>
+        <translation>Phản hồi</translation>
+    </message>
+    <message>
+        <source>no rating</source>
+        <translation>chưa chấm sao</translation>
+    </message>
+</context>
+<context>
+    <name>FeedbackModel</name>
+    <message>
+        <source>Comment</source>
+        <translation>Nhận xét</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Ngày</translation>
+    </message>
+    <message>
+        <source>Handled by</source>
+        <translation>Người xử lý</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Loại</translation>
+    </message>
+    <message>
+        <source>Rating</source>
+        <translation>Đánh giá</translation>
+    </message>
+    <message>
+        <source>Resolution:
+{text}</source>
+        <translation>Cách giải quyết:
+{text}</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Trạng thái</translation>
+    </message>
+</context>
+<context>
+    <name>FeedbackTab</name>
+    <message>
+        <source>&amp;Add…</source>
+        <translation>&amp;Thêm…</translation>
+    </message>
+    <message>
+        <source>&amp;Resolve…</source>
+        <translation>&amp;Giải quyết…</translation>
+    </message>
+    <message>
+        <source>&amp;Take in hand…</source>
+        <translation>Tiếp &amp;nhận xử lý…</translation>
+    </message>
+    <message>
+        <source>, last {stars}</source>
+        <translation>, gần nhất {stars}</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Xóa</translation>
+    </message>
+    <message>
+        <source>Delete this feedback?</source>
+        <translation>Xóa phản hồi này?</translation>
+    </message>
+    <message>
+        <source>No feedback yet: record a rating, a suggestion or a complaint with Add…</source>
+        <translation>Chưa có phản hồi: ghi lại đánh giá, góp ý hoặc khiếu nại bằng nút Thêm…</translation>
+    </message>
+    <message>
+        <source>Re&amp;open</source>
+        <translation>&amp;Mở lại</translation>
+    </message>
+    <message>
+        <source>Satisfaction: {average}{last}; {count} open complaint(s).</source>
+        <translation>Mức hài lòng: {average}{last}; {count} khiếu nại chưa giải quyết.</translation>
+    </message>
+    <message>
+        <source>no rating yet</source>
+        <translation>chưa có đánh giá</translation>
+    </message>
+    <message>
+        <source>{average} ★ on average</source>
+        <translation>trung bình {average} ★</translation>
     </message>
 </context>
 <context>
@@ -682,6 +917,44 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
     </message>
 </context>
 <context>
+    <name>InteractionDialog</name>
+    <message>
+        <source>&amp;Kind:</source>
+        <translation>&amp;Loại:</translation>
+    </message>
+    <message>
+        <source>&amp;Staff:</source>
+        <translation>&amp;Nhân viên:</translation>
+    </message>
+    <message>
+        <source>&amp;What was said or done:</source>
+        <translation>&amp;Nội dung trao đổi:</translation>
+    </message>
+    <message>
+        <source>Contact</source>
+        <translation>Liên hệ</translation>
+    </message>
+</context>
+<context>
+    <name>InteractionModel</name>
+    <message>
+        <source>Kind</source>
+        <translation>Loại</translation>
+    </message>
+    <message>
+        <source>Staff</source>
+        <translation>Nhân viên</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>Nội dung</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>Thời gian</translation>
+    </message>
+</context>
+<context>
     <name>Job</name>
     <message>
         <source>Cancel</source>
@@ -846,6 +1119,10 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
         <translation>Chuyển {count} khách hàng vào thùng rác? Vẫn có thể khôi phục lại từ thùng rác cho đến khi thùng rác được dọn sạch.</translation>
     </message>
     <message>
+        <source>Open &amp;complaints…</source>
+        <translation>Khiếu &amp;nại chưa giải quyết…</translation>
+    </message>
+    <message>
         <source>Personal data erased.</source>
         <translation>Đã xóa dữ liệu cá nhân.</translation>
     </message>
@@ -927,6 +1204,106 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
     <message>
         <source>{value} (from {code})</source>
         <translation>{value} (của {code})</translation>
+    </message>
+</context>
+<context>
+    <name>PurchaseDialog</name>
+    <message>
+        <source>&amp;Amount (₫):</source>
+        <translation>&amp;Số tiền (₫):</translation>
+    </message>
+    <message>
+        <source>&amp;Channel:</source>
+        <translation>&amp;Kênh:</translation>
+    </message>
+    <message>
+        <source>&amp;Date:</source>
+        <translation>&amp;Ngày:</translation>
+    </message>
+    <message>
+        <source>&amp;Items:</source>
+        <translation>&amp;Hàng đã mua:</translation>
+    </message>
+    <message>
+        <source>&amp;Note:</source>
+        <translation>&amp;Ghi chú:</translation>
+    </message>
+    <message>
+        <source>Purchase</source>
+        <translation>Lần mua hàng</translation>
+    </message>
+    <message>
+        <source>dd/mm/yyyy</source>
+        <translation>ngày/tháng/năm</translation>
+    </message>
+    <message>
+        <source>e.g. 1.250.000</source>
+        <translation>vd: 1.250.000</translation>
+    </message>
+</context>
+<context>
+    <name>PurchaseModel</name>
+    <message>
+        <source>Amount</source>
+        <translation>Số tiền</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>Kênh</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Ngày</translation>
+    </message>
+    <message>
+        <source>Items</source>
+        <translation>Hàng đã mua</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Ghi chú</translation>
+    </message>
+</context>
+<context>
+    <name>PurchasesTab</name>
+    <message>
+        <source>&amp;Add…</source>
+        <translation>&amp;Thêm…</translation>
+    </message>
+    <message>
+        <source>&amp;Edit…</source>
+        <translation>&amp;Sửa…</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Xóa</translation>
+    </message>
+    <message>
+        <source>Delete the purchase of {date} ({amount})?</source>
+        <translation>Xóa lần mua ngày {date} ({amount})?</translation>
+    </message>
+    <message>
+        <source>No purchases yet: add the first with Add…</source>
+        <translation>Chưa có lần mua nào: thêm lần đầu bằng nút Thêm…</translation>
+    </message>
+    <message>
+        <source>No purchases.</source>
+        <translation>Chưa mua lần nào.</translation>
+    </message>
+    <message>
+        <source>{count} purchase(s), {total} in all, {average} on average. First {first}, last {last} ({days} day(s) ago).</source>
+        <translation>{count} lần mua, tổng {total}, trung bình {average}. Lần đầu {first}, gần nhất {last} ({days} ngày trước).</translation>
+    </message>
+</context>
+<context>
+    <name>RecordsTab</name>
+    <message>
+        <source>Confirm</source>
+        <translation>Xác nhận</translation>
+    </message>
+    <message>
+        <source>Not saved</source>
+        <translation>Chưa lưu</translation>
     </message>
 </context>
 <context>
@@ -1208,6 +1585,25 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>Try again</source>
         <translation>Thử lại</translation>
+    </message>
+</context>
+<context>
+    <name>complaints</name>
+    <message>
+        <source>How was the complaint resolved?</source>
+        <translation>Khiếu nại đã được giải quyết thế nào?</translation>
+    </message>
+    <message>
+        <source>Resolve</source>
+        <translation>Giải quyết</translation>
+    </message>
+    <message>
+        <source>Take in hand</source>
+        <translation>Tiếp nhận xử lý</translation>
+    </message>
+    <message>
+        <source>Who handles this complaint?</source>
+        <translation>Ai xử lý khiếu nại này?</translation>
     </message>
 </context>
 <context>
@@ -1867,12 +2263,20 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Chúc mừng sinh nhật</translation>
     </message>
     <message>
+        <source>Call</source>
+        <translation>Gọi điện</translation>
+    </message>
+    <message>
         <source>Child</source>
         <translation>Trẻ em</translation>
     </message>
     <message>
         <source>City</source>
         <translation>Thành phố</translation>
+    </message>
+    <message>
+        <source>Complaint</source>
+        <translation>Khiếu nại</translation>
     </message>
     <message>
         <source>Complaint follow-up</source>
@@ -1887,8 +2291,16 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Người cao tuổi</translation>
     </message>
     <message>
+        <source>Email</source>
+        <translation>Email</translation>
+    </message>
+    <message>
         <source>External</source>
         <translation>Bên ngoài</translation>
+    </message>
+    <message>
+        <source>Facebook</source>
+        <translation>Facebook</translation>
     </message>
     <message>
         <source>Female</source>
@@ -1905,6 +2317,14 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>High value</source>
         <translation>Giá trị cao</translation>
+    </message>
+    <message>
+        <source>In progress</source>
+        <translation>Đang xử lý</translation>
+    </message>
+    <message>
+        <source>In store</source>
+        <translation>Tại cửa hàng</translation>
     </message>
     <message>
         <source>Individual</source>
@@ -1959,6 +2379,18 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Tổ chức phi lợi nhuận / cơ quan nhà nước</translation>
     </message>
     <message>
+        <source>Note</source>
+        <translation>Ghi chú</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>Trực tuyến</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Mới nhận</translation>
+    </message>
+    <message>
         <source>Organisation</source>
         <translation>Tổ chức / doanh nghiệp</translation>
     </message>
@@ -1971,12 +2403,20 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Việc khác</translation>
     </message>
     <message>
+        <source>Phone</source>
+        <translation>Điện thoại</translation>
+    </message>
+    <message>
         <source>Planned</source>
         <translation>Đã lên lịch</translation>
     </message>
     <message>
         <source>Potential</source>
         <translation>Tiềm năng</translation>
+    </message>
+    <message>
+        <source>Praise</source>
+        <translation>Khen ngợi</translation>
     </message>
     <message>
         <source>Pre-sale follow-up</source>
@@ -1991,8 +2431,16 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Được giới thiệu</translation>
     </message>
     <message>
+        <source>Resolved</source>
+        <translation>Đã giải quyết</translation>
+    </message>
+    <message>
         <source>Rural</source>
         <translation>Nông thôn</translation>
+    </message>
+    <message>
+        <source>SMS</source>
+        <translation>SMS</translation>
     </message>
     <message>
         <source>Skipped</source>
@@ -2003,8 +2451,16 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Mạng xã hội</translation>
     </message>
     <message>
+        <source>Special offer</source>
+        <translation>Ưu đãi đặc biệt</translation>
+    </message>
+    <message>
         <source>Suburban</source>
         <translation>Ngoại ô</translation>
+    </message>
+    <message>
+        <source>Suggestion</source>
+        <translation>Góp ý</translation>
     </message>
     <message>
         <source>Thank-you / check-in</source>
@@ -2021,6 +2477,10 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>Urban area</source>
         <translation>Đô thị</translation>
+    </message>
+    <message>
+        <source>Visit</source>
+        <translation>Ghé thăm</translation>
     </message>
     <message>
         <source>Walk-in</source>
@@ -2045,6 +2505,10 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>Youth</source>
         <translation>Thanh niên</translation>
+    </message>
+    <message>
+        <source>Zalo</source>
+        <translation>Zalo</translation>
     </message>
 </context>
 <context>
