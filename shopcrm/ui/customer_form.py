@@ -377,7 +377,9 @@ class CustomerForm(QWidget):
         """Read the figures and badges again (a purchase or feedback changed them)."""
         if self._customer is not None and not self._creating:
             # Only the derived values: the version stays the one the edits started from.
-            fresh = customers.get(self._customer.id)
+            fresh = Customer.get_or_none(Customer.id == self._customer.id)
+            if fresh is None:  # merged away at another counter: the next sync clears it
+                return
             self._customer.funnel_segment = fresh.funnel_segment
             self._customer.value_tier = fresh.value_tier
             self._show_header()

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
@@ -391,15 +392,16 @@ class MainWindow(QMainWindow):
             lambda exc: log.warning("segments not recomputed: %s", exc)).start()
 
     def _segments_recomputed(self, result) -> None:
-        if result is not None and result.changed:
+        # The window may have been closed (or moved to another database) meanwhile.
+        if result is not None and result.changed and shiboken6.isValid(self) \
+                and self.isVisible():
             self._segments_changed()
 
     def _segments_changed(self) -> None:
         """Badges, counts and the detail header show the new segments."""
         self.list.model.refresh_rows()
         self.sidebar.refresh_counts()
-        if self._shown_id is not None and not self.form.is_dirty():
-            self.form.load(self._shown_id)
+        self.form.refresh_header()
 
     def export_personal_data(self) -> None:
         """An access request: everything about the shown customer, in one file."""
