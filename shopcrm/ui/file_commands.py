@@ -17,7 +17,9 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 from shopcrm.core.errors import KnownError
 from shopcrm.io.summary import customer_summary_html
 from shopcrm.ui import i18n, jobs
-from shopcrm.ui.import_dialog import ImportConfirmDialog, save_rejects
+from shopcrm.ui.import_dialog import save_rejects
+from shopcrm.ui.import_history_dialog import ImportHistoryDialog
+from shopcrm.ui.import_wizard import ImportWizard
 from shopcrm.ui.labels import label
 
 
@@ -28,39 +30,67 @@ class FileCommands(QObject):
 
     def import_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self.window, self.tr("Import customers"), str(Path.home()),
-            self.tr("Spreadsheets (*.xlsx *.xlsm *.csv)"))
+            self.window, self.tr("Import customers or purchases"), str(Path.home()),
+            self.tr("Spreadsheets and contacts (*.xlsx *.xlsm *.csv *.txt *.vcf)"))
         if path:
             self.run_import(Path(path))
 
-    def run_import(self, path: Path) -> jobs.Job:
-        """Read and check the file in the background, then ask how to import it."""
-        from shopcrm.io import importer
+    def run_import(self, path: Path, kind: str = "customers") -> jobs.Job:
+        """Read and check the file in the background (with the mapping remembered for
+        its headers, else the automatic one), then open the wizard on it."""
+        def work(progress, cancelled):
+            return self._plan_either(path, kind)
 
-        return jobs.Job(self.window, self.tr("Reading {name}…").format(name=path.name),
-                        lambda progress, cancelled: importer.plan_import(path)) \
-            .success(self._confirm_import).failure(self.window.show_error).start()
+        return jobs.Job(self.window, self.tr("Reading {name}…").format(name=path.name), work) \
+            .success(lambda found: self._confirm_import(*found)) \
+            .failure(self.window.show_error).start()
 
-    def _confirm_import(self, plan) -> None:
-        dialog = ImportConfirmDialog(plan, self.window)
-        if self.ask_import(dialog):
-            self.write_import(plan, dialog.duplicate_policy())
+    @staticmethod
+    def _plan_either(path: Path, kind: str):
+        """(plan, kind): a file of sales chosen as customers is read as purchases (the
+        wizard can switch back); when neither fits, the first kind's sentence is shown."""
+        from shopcrm.io import imports
 
-    def ask_import(self, dialog: ImportConfirmDialog) -> bool:
-        """Show the import summary (a method so tests can answer it)."""
-        return dialog.exec() == ImportConfirmDialog.DialogCode.Accepted
+        try:
+            return imports.plan_file(path, kind), kind
+        except KnownError as first:
+            other = "purchases" if kind == "customers" else "customers"
+            try:
+                return imports.plan_file(path, other), other
+            except KnownError:
+                raise first from None
 
-    def write_import(self, plan, policy: str) -> jobs.Job:
-        from shopcrm.io import importer
+    def _confirm_import(self, plan, kind: str) -> None:
+        wizard = ImportWizard(plan, kind, self.window)
+        if self.ask_import(wizard):
+            self.write_import(wizard.plan, wizard.duplicate_policy(), wizard.kind,
+                              remember=wizard.mapping_changed())
+
+    def ask_import(self, wizard: ImportWizard) -> bool:
+        """Walk the wizard (a method so tests can drive it)."""
+        return wizard.exec() == ImportWizard.DialogCode.Accepted
+
+    def write_import(self, plan, policy: str, kind: str = "customers",
+                     remember: bool = False) -> jobs.Job:
+        from shopcrm.io import imports, mapping_memory
 
         folder = self.window.backups.folder()  # backed up there first
 
         def work(progress, cancelled):
-            return importer.run_import(plan, duplicate_policy=policy, progress=progress,
-                                       cancel=cancelled, backup_folder=folder)
+            result = imports.run_plan(plan, kind, policy, progress=progress, cancel=cancelled,
+                                      backup_folder=folder)
+            if remember:  # the next file with these headers starts from the user's choice
+                mapping_memory.remember_mapping(plan.table.headers, plan.mapping, kind)
+            return result
 
-        return jobs.Job(self.window, self.tr("Importing {name}…").format(name=plan.path.name), work) \
-            .success(self._imported).failure(self.window.show_error).start()
+        return jobs.Job(self.window, self.tr("Importing {name}…").format(name=plan.path.name),
+                        work).success(self._imported).failure(self.window.show_error).start()
+
+    def open_import_history(self) -> None:
+        dialog = ImportHistoryDialog(self.window, editable=not self.window.read_only,
+                                     backup_folder=self.window.backups.folder())
+        dialog.undone.connect(self.window.refresh)
+        dialog.exec()
 
     def _imported(self, result) -> None:
         self.window.refresh()

@@ -121,6 +121,8 @@ class MainWindow(QMainWindow):
              self.files.import_file),
             ("export", self.tr("&Export customers…"), QKeySequence("Ctrl+E"),
              self.files.export_file),
+            ("import_history", self.tr("Import &history…"), QKeySequence(),
+             self.files.open_import_history),
             ("print", self.tr("&Print summary…"), QKeySequence.StandardKey.Print,
              self.files.print_summary),
             ("backup", self.tr("&Back up now…"), QKeySequence("Ctrl+Shift+B"),
@@ -160,8 +162,8 @@ class MainWindow(QMainWindow):
 
     def _make_menus(self) -> None:
         menus = [
-            (self.tr("&File"), ["import", "export", None, "print", None, "backup", "restore", None,
-                               "quit"]),
+            (self.tr("&File"), ["import", "import_history", "export", None, "print", None,
+                               "backup", "restore", None, "quit"]),
             (self.tr("&Edit"), ["undo", "redo"]),
             (self.tr("&Customer"), ["new", "save", "delete", "trash", "duplicates", "complaints",
                                     None,

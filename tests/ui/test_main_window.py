@@ -150,7 +150,9 @@ def test_import_a_spreadsheet_from_the_window(window, qtbot, tmp_path, monkeypat
     monkeypatch.setattr(window, "confirm", lambda text: False)
     window.files.run_import(path)
     qtbot.waitUntil(lambda: "result" in shown, timeout=10_000)
-    assert "Row 5" in shown["dialog"]._error_lines()
+    wizard = shown["dialog"]
+    [bad] = [row for row in wizard.plan.rows if row.errors]
+    assert bad.row_number == 5
     assert "2 new" in shown["result"] and "1 left out" in shown["result"]
     assert window.list.model.rowCount() == 2
     assert Customer.get(Customer.name == "Trần Văn Đức").phone == "0987654321"
