@@ -113,6 +113,53 @@
     </message>
 </context>
 <context>
+    <name>ColumnsPage</name>
+    <message>
+        <source>(ignore this column)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check which field each column of the file goes to; change it or ignore the column. Cells in red cannot be imported: point at them to see why.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Column in the file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Columns and preview</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Customers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Examples</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Goes to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Purchases (sales history)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sheet:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The file holds:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{valid} rows are ready to import; {errors} rows have errors and will be left out (the first {shown} rows are shown below).</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ComplaintsDialog</name>
     <message>
         <source>&amp;Open customer</source>
@@ -762,7 +809,7 @@ Save anyway, or open the customer already there (what you typed here is not save
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Import customers</source>
+        <source>Import customers or purchases</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -790,7 +837,7 @@ Save anyway, or open the customer already there (what you typed here is not save
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Spreadsheets (*.xlsx *.xlsm *.csv)</source>
+        <source>Spreadsheets and contacts (*.xlsx *.xlsm *.csv *.txt *.vcf)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -856,18 +903,6 @@ Save anyway, or open the customer already there (what you typed here is not save
 <context>
     <name>ImportConfirmDialog</name>
     <message>
-        <source>Add them again as new customers</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Columns used: {columns}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Customers already stored (same code, phone or email):</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Error</source>
         <translation type="unfinished"></translation>
     </message>
@@ -876,7 +911,61 @@ Save anyway, or open the customer already there (what you typed here is not save
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Import</source>
+        <source>Save the rows that were not imported</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ImportHistoryDialog</name>
+    <message>
+        <source>&amp;Undo this import…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Import history</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Import undone: {removed} customers and {purchases} purchases removed, {restored} customers put back as they were.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No import yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Undo the import of {file} ({date})? What it added is removed and what it changed is put back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Undoing an import removes the customers or purchases it added and puts back the values it overwrote, in one step. A backup is taken first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ImportWizard</name>
+    <message>
+        <source>&amp;Import</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amount (₫)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Checking {name}…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Customer code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Customer phone</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -884,31 +973,70 @@ Save anyway, or open the customer already there (what you typed here is not save
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>None: every row can be imported.</source>
+        <source>Items</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Row {row}: {reasons}</source>
+        <source>Note</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Rows with errors:</source>
+        <source>Purchase date</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Save the rows that were not imported</source>
+        <source>Testing the import…</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ImportsModel</name>
+    <message>
+        <source>Added</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Skip them (keep what is stored)</source>
+        <source>Customers</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Update them with the file&apos;s values</source>
+        <source>File</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>{valid} rows are ready to import; {errors} rows have errors and will be left out.</source>
+        <source>Kind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Left out</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Purchases</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Skipped</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Undone on {date}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unfinished</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Updated</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>When</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1103,6 +1231,10 @@ Save anyway, or open the customer already there (what you typed here is not save
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Import &amp;history…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>JSON file (*.json)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1199,6 +1331,17 @@ Save anyway, or open the customer already there (what you typed here is not save
     </message>
     <message>
         <source>{value} (from {code})</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PreviewModel</name>
+    <message>
+        <source>Problems</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Row</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1339,6 +1482,49 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>none yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RunPage</name>
+    <message>
+        <source>&amp;Test (writes nothing)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add them again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add them again as new customers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Already stored (same code, phone or email):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Skip purchases already stored</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Skip them (keep what is stored)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Test run, nothing was written: {created} would be added, {updated} updated, {skipped} skipped as already stored, {rejected} left out because of errors.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The import is one step: it either finishes or changes nothing. A backup is taken first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Update them with the file&apos;s values</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

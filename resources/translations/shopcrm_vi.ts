@@ -113,6 +113,53 @@
     </message>
 </context>
 <context>
+    <name>ColumnsPage</name>
+    <message>
+        <source>(ignore this column)</source>
+        <translation>(bỏ qua cột này)</translation>
+    </message>
+    <message>
+        <source>Check which field each column of the file goes to; change it or ignore the column. Cells in red cannot be imported: point at them to see why.</source>
+        <translation>Kiểm tra mỗi cột của tệp sẽ vào trường nào; có thể đổi hoặc bỏ qua cột. Ô màu đỏ không nhập được: đưa chuột vào để xem lý do.</translation>
+    </message>
+    <message>
+        <source>Column in the file</source>
+        <translation>Cột trong tệp</translation>
+    </message>
+    <message>
+        <source>Columns and preview</source>
+        <translation>Các cột và xem trước</translation>
+    </message>
+    <message>
+        <source>Customers</source>
+        <translation>Khách hàng</translation>
+    </message>
+    <message>
+        <source>Examples</source>
+        <translation>Ví dụ</translation>
+    </message>
+    <message>
+        <source>Goes to</source>
+        <translation>Nhập vào trường</translation>
+    </message>
+    <message>
+        <source>Purchases (sales history)</source>
+        <translation>Lần mua hàng (lịch sử bán hàng)</translation>
+    </message>
+    <message>
+        <source>Sheet:</source>
+        <translation>Trang tính:</translation>
+    </message>
+    <message>
+        <source>The file holds:</source>
+        <translation>Tệp chứa:</translation>
+    </message>
+    <message>
+        <source>{valid} rows are ready to import; {errors} rows have errors and will be left out (the first {shown} rows are shown below).</source>
+        <translation>{valid} dòng sẵn sàng để nhập; {errors} dòng có lỗi sẽ bị bỏ qua ({shown} dòng đầu được hiển thị bên dưới).</translation>
+    </message>
+</context>
+<context>
     <name>ComplaintsDialog</name>
     <message>
         <source>&amp;Open customer</source>
@@ -766,8 +813,8 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
         <translation>Đang xuất dữ liệu…</translation>
     </message>
     <message>
-        <source>Import customers</source>
-        <translation>Nhập danh sách khách hàng</translation>
+        <source>Import customers or purchases</source>
+        <translation>Nhập khách hàng hoặc lần mua hàng</translation>
     </message>
     <message>
         <source>Imported: {created} new, {updated} updated, {skipped} already there, {rejected} left out because of errors.</source>
@@ -794,8 +841,8 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
         <translation>Dữ liệu ShopCRM (*.db)</translation>
     </message>
     <message>
-        <source>Spreadsheets (*.xlsx *.xlsm *.csv)</source>
-        <translation>Bảng tính Excel, CSV (*.xlsx *.xlsm *.csv)</translation>
+        <source>Spreadsheets and contacts (*.xlsx *.xlsm *.csv *.txt *.vcf)</source>
+        <translation>Bảng tính và danh bạ (*.xlsx *.xlsm *.csv *.txt *.vcf)</translation>
     </message>
     <message>
         <source>The backup {name} was restored.</source>
@@ -860,18 +907,6 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
 <context>
     <name>ImportConfirmDialog</name>
     <message>
-        <source>Add them again as new customers</source>
-        <translation>Thêm lại thành khách hàng mới</translation>
-    </message>
-    <message>
-        <source>Columns used: {columns}</source>
-        <translation>Các cột được dùng: {columns}</translation>
-    </message>
-    <message>
-        <source>Customers already stored (same code, phone or email):</source>
-        <translation>Khách hàng đã có sẵn (trùng mã, số điện thoại hoặc email):</translation>
-    </message>
-    <message>
         <source>Error</source>
         <translation>Lỗi</translation>
     </message>
@@ -880,40 +915,133 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
         <translation>Tệp Excel (*.xlsx)</translation>
     </message>
     <message>
-        <source>Import</source>
-        <translation>Nhập</translation>
+        <source>Save the rows that were not imported</source>
+        <translation>Lưu các dòng chưa nhập được</translation>
+    </message>
+</context>
+<context>
+    <name>ImportHistoryDialog</name>
+    <message>
+        <source>&amp;Undo this import…</source>
+        <translation>&amp;Hoàn tác lần nhập này…</translation>
+    </message>
+    <message>
+        <source>Import history</source>
+        <translation>Lịch sử nhập dữ liệu</translation>
+    </message>
+    <message>
+        <source>Import undone: {removed} customers and {purchases} purchases removed, {restored} customers put back as they were.</source>
+        <translation>Đã hoàn tác: xóa {removed} khách hàng và {purchases} lần mua, khôi phục {restored} khách hàng như trước.</translation>
+    </message>
+    <message>
+        <source>No import yet.</source>
+        <translation>Chưa có lần nhập nào.</translation>
+    </message>
+    <message>
+        <source>Undo the import of {file} ({date})? What it added is removed and what it changed is put back.</source>
+        <translation>Hoàn tác lần nhập {file} ({date})? Những gì đã thêm sẽ bị xóa và những gì đã sửa sẽ được trả lại như cũ.</translation>
+    </message>
+    <message>
+        <source>Undoing an import removes the customers or purchases it added and puts back the values it overwrote, in one step. A backup is taken first.</source>
+        <translation>Hoàn tác một lần nhập sẽ xóa khách hàng hoặc lần mua đã thêm và trả lại các giá trị đã bị ghi đè, trong một bước. Dữ liệu được sao lưu trước.</translation>
+    </message>
+</context>
+<context>
+    <name>ImportWizard</name>
+    <message>
+        <source>&amp;Import</source>
+        <translation>&amp;Nhập</translation>
+    </message>
+    <message>
+        <source>Amount (₫)</source>
+        <translation>Số tiền (₫)</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>Kênh bán</translation>
+    </message>
+    <message>
+        <source>Checking {name}…</source>
+        <translation>Đang kiểm tra {name}…</translation>
+    </message>
+    <message>
+        <source>Customer code</source>
+        <translation>Mã khách hàng</translation>
+    </message>
+    <message>
+        <source>Customer phone</source>
+        <translation>Số điện thoại khách hàng</translation>
     </message>
     <message>
         <source>Import {name}</source>
         <translation>Nhập {name}</translation>
     </message>
     <message>
-        <source>None: every row can be imported.</source>
-        <translation>Không có: nhập được tất cả các dòng.</translation>
+        <source>Items</source>
+        <translation>Hàng đã mua</translation>
     </message>
     <message>
-        <source>Row {row}: {reasons}</source>
-        <translation>Dòng {row}: {reasons}</translation>
+        <source>Note</source>
+        <translation>Ghi chú</translation>
     </message>
     <message>
-        <source>Rows with errors:</source>
-        <translation>Các dòng bị lỗi:</translation>
+        <source>Purchase date</source>
+        <translation>Ngày mua</translation>
     </message>
     <message>
-        <source>Save the rows that were not imported</source>
-        <translation>Lưu các dòng chưa nhập được</translation>
+        <source>Testing the import…</source>
+        <translation>Đang chạy thử…</translation>
+    </message>
+</context>
+<context>
+    <name>ImportsModel</name>
+    <message>
+        <source>Added</source>
+        <translation>Đã thêm</translation>
     </message>
     <message>
-        <source>Skip them (keep what is stored)</source>
-        <translation>Bỏ qua (giữ nguyên thông tin đã có)</translation>
+        <source>Customers</source>
+        <translation>Khách hàng</translation>
     </message>
     <message>
-        <source>Update them with the file&apos;s values</source>
-        <translation>Cập nhật theo thông tin trong tệp</translation>
+        <source>File</source>
+        <translation>Tệp</translation>
     </message>
     <message>
-        <source>{valid} rows are ready to import; {errors} rows have errors and will be left out.</source>
-        <translation>{valid} dòng sẵn sàng để nhập; {errors} dòng bị lỗi sẽ không được nhập.</translation>
+        <source>Kind</source>
+        <translation>Loại</translation>
+    </message>
+    <message>
+        <source>Left out</source>
+        <translation>Bỏ qua do lỗi</translation>
+    </message>
+    <message>
+        <source>Purchases</source>
+        <translation>Lần mua hàng</translation>
+    </message>
+    <message>
+        <source>Skipped</source>
+        <translation>Đã có sẵn</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Trạng thái</translation>
+    </message>
+    <message>
+        <source>Undone on {date}</source>
+        <translation>Đã hoàn tác ngày {date}</translation>
+    </message>
+    <message>
+        <source>Unfinished</source>
+        <translation>Chưa hoàn tất</translation>
+    </message>
+    <message>
+        <source>Updated</source>
+        <translation>Đã cập nhật</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>Thời gian</translation>
     </message>
 </context>
 <context>
@@ -1107,6 +1235,10 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
         <translation>Tìm khách trùn&amp;g…</translation>
     </message>
     <message>
+        <source>Import &amp;history…</source>
+        <translation>&amp;Lịch sử nhập dữ liệu…</translation>
+    </message>
+    <message>
         <source>JSON file (*.json)</source>
         <translation>Tệp JSON (*.json)</translation>
     </message>
@@ -1204,6 +1336,17 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
     <message>
         <source>{value} (from {code})</source>
         <translation>{value} (của {code})</translation>
+    </message>
+</context>
+<context>
+    <name>PreviewModel</name>
+    <message>
+        <source>Problems</source>
+        <translation>Lỗi</translation>
+    </message>
+    <message>
+        <source>Row</source>
+        <translation>Dòng</translation>
     </message>
 </context>
 <context>
@@ -1345,6 +1488,49 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>none yet</source>
         <translation>chưa có</translation>
+    </message>
+</context>
+<context>
+    <name>RunPage</name>
+    <message>
+        <source>&amp;Test (writes nothing)</source>
+        <translation>&amp;Chạy thử (không ghi gì)</translation>
+    </message>
+    <message>
+        <source>Add them again</source>
+        <translation>Vẫn thêm vào</translation>
+    </message>
+    <message>
+        <source>Add them again as new customers</source>
+        <translation>Vẫn thêm thành khách hàng mới</translation>
+    </message>
+    <message>
+        <source>Already stored (same code, phone or email):</source>
+        <translation>Đã có sẵn (trùng mã, số điện thoại hoặc email):</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>Nhập dữ liệu</translation>
+    </message>
+    <message>
+        <source>Skip purchases already stored</source>
+        <translation>Bỏ qua lần mua đã có</translation>
+    </message>
+    <message>
+        <source>Skip them (keep what is stored)</source>
+        <translation>Bỏ qua (giữ dữ liệu đang có)</translation>
+    </message>
+    <message>
+        <source>Test run, nothing was written: {created} would be added, {updated} updated, {skipped} skipped as already stored, {rejected} left out because of errors.</source>
+        <translation>Chạy thử, chưa ghi gì: sẽ thêm {created}, cập nhật {updated}, bỏ qua {skipped} vì đã có, {rejected} dòng bị loại do lỗi.</translation>
+    </message>
+    <message>
+        <source>The import is one step: it either finishes or changes nothing. A backup is taken first.</source>
+        <translation>Việc nhập diễn ra trong một bước: hoặc hoàn tất, hoặc không thay đổi gì. Dữ liệu được sao lưu trước.</translation>
+    </message>
+    <message>
+        <source>Update them with the file&apos;s values</source>
+        <translation>Cập nhật bằng giá trị trong tệp</translation>
     </message>
 </context>
 <context>
