@@ -19,7 +19,7 @@ from shopcrm.core import filters
 from shopcrm.core.text import fold
 from shopcrm.db import connection, search_index
 from shopcrm.db.connection import db
-from shopcrm.db.models import Customer, CustomerTag, Tag
+from shopcrm.db.models import Customer, CustomerTag, Feedback, Tag
 
 _Referral = Customer.alias("referral")
 # How many customers (not in the trash) each one brought in: a column and a sort.
@@ -42,6 +42,8 @@ SORT_FIELDS = {
     "age": Customer.birthday,
     "created": Customer.created_at,
     "referrals": REFERRAL_COUNT,
+    "complaint": peewee.Case(None, [(Customer.id.in_(filters.open_complaint_customers()), 1)],
+                             0),
 }
 
 
@@ -62,6 +64,7 @@ class Row(NamedTuple):
     income: str | None
     birthday: dt.date | None
     referrals: int
+    open_complaint: bool
 
 
 _ROW_FIELDS = (Customer.id, Customer.code, Customer.name, Customer.phone, Customer.province,
@@ -233,7 +236,7 @@ def _has_fts() -> bool:
 
 
 def fetch_rows(ids: list[int]) -> dict[int, Row]:
-    """The list rows of `ids`, keyed by id (two queries)."""
+    """The list rows of `ids`, keyed by id (three queries)."""
     if not ids:
         return {}
     query = Customer.select(*_ROW_FIELDS).where(Customer.id.in_(ids)).tuples()
@@ -244,7 +247,10 @@ def fetch_rows(ids: list[int]) -> dict[int, Row]:
     referrals = dict(Customer.select(Customer.referred_by, fn.SUM(not_trashed))
                      .where(Customer.referred_by.in_(ids))
                      .group_by(Customer.referred_by).tuples())
-    return {values[0]: Row(*values, referrals.get(values[0], 0)) for values in query}
+    complaining = {customer_id for (customer_id,) in filters.open_complaint_customers()
+                   .where(Feedback.customer.in_(ids)).tuples()}
+    return {values[0]: Row(*values, referrals.get(values[0], 0), values[0] in complaining)
+            for values in query}
 
 
 def change_stamp() -> tuple:

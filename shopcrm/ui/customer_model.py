@@ -11,7 +11,7 @@ beyond the first page, every id for an export).
 from __future__ import annotations
 
 from PySide6.QtCore import (
-    QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer,
+    QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt, QTimer,
 )
 from PySide6.QtGui import QColor
 
@@ -36,7 +36,7 @@ BADGES = {
 
 class CustomerTableModel(QAbstractTableModel):
     COLUMNS = ("code", "name", "phone", "province", "segment", "created", "value", "email",
-               "gender", "kind", "source", "area", "income", "age", "referrals")
+               "gender", "kind", "source", "area", "income", "age", "referrals", "complaint")
     # Shown until the user picks columns (header menu); the choice is remembered.
     DEFAULT_COLUMNS = ("code", "name", "phone", "province", "segment", "created")
 
@@ -147,7 +147,8 @@ class CustomerTableModel(QAbstractTableModel):
         return (self.tr("Code"), self.tr("Name"), self.tr("Phone"), self.tr("Province"),
                 self.tr("Segment"), self.tr("Since"), self.tr("Value"), self.tr("Email"),
                 self.tr("Gender"), self.tr("Kind"), self.tr("Source"), self.tr("Area"),
-                self.tr("Income"), self.tr("Age group"), self.tr("Referrals"))
+                self.tr("Income"), self.tr("Age group"), self.tr("Referrals"),
+                self.tr("Complaint"))
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -161,6 +162,8 @@ class CustomerTableModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole) \
                 and column in ("segment", "value"):
             return self._badge(index.row(), column, role)
+        if role == Qt.ItemDataRole.ForegroundRole and column == "complaint":
+            return QColor("#b3261e")
         return None
 
     def _badge(self, row_number: int, column: str, role) -> QColor | None:
@@ -210,4 +213,7 @@ class CustomerTableModel(QAbstractTableModel):
             return label("age_group", customers.age_group(row.birthday))
         if column == "referrals":
             return i18n.number(row.referrals) if row.referrals else ""
+        if column == "complaint":
+            return QCoreApplication.translate("CustomerTableModel", "open") \
+                if row.open_complaint else ""
         return label(column, getattr(row, column))  # gender, kind, source, area, income

@@ -174,3 +174,9 @@ def test_sort_by_referral_count(db):
     assert listing.find_ids(sort="referrals")[-2:] == [duc, lan]
     rows = listing.fetch_rows([ha, duc, lan])
     assert (rows[ha].referrals, rows[duc].referrals, rows[lan].referrals) == (0, 2, 3)
+
+
+def test_the_list_knows_and_sorts_open_complaints(shop):
+    rows = listing.fetch_rows(list(shop.values()))
+    assert {name for name, cid in shop.items() if rows[cid].open_complaint} == {"duc"}
+    assert listing.find_ids(sort="complaint", descending=True)[0] == shop["duc"]

@@ -69,6 +69,8 @@ def test_ready_made_lists_show_their_counts_and_filter_the_list(window, shop):
     assert window.counts.text() == "2 of 4 customers shown"
     choose(window, "Open complaints")
     assert listed(window) == ["Trần Văn Đức"]
+    model = window.list.model
+    assert model.index(0, model.COLUMNS.index("complaint")).data() == "open"
     assert window.form.customer_id == shop["duc"]  # the first of the list is shown
     choose(window, "All customers")
     assert len(listed(window)) == 4
