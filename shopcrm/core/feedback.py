@@ -78,6 +78,27 @@ def add_feedback(customer_id: int, kind: str, rating: int | None = None,
                                status="open" if kind == "complaint" else None)
 
 
+def update_feedback(feedback_id: int, kind: str, rating: int | None = None,
+                    comment: str | None = None, handler: str | None = None) -> Feedback:
+    """Correct a rating or comment. A feedback that becomes a complaint opens a ticket;
+    a complaint that becomes praise or a suggestion is no ticket any more."""
+    kind, rating, comment = _clean_kind(kind), clean_rating(rating), clean_text(comment)
+    handler = clean_staff(handler)
+    if kind == "complaint" and not comment:
+        raise ValidationError(QT_TRANSLATE_NOOP("errors", "Write what the customer complains about."))
+    if rating is None and not comment:
+        raise ValidationError(QT_TRANSLATE_NOOP("errors", "Give a rating or write a comment."))
+    with db.atomic():
+        current = _feedback(feedback_id)
+        changes = {"kind": kind, "rating": rating, "comment": comment, "handler": handler}
+        if kind == "complaint" and current.kind != "complaint":
+            changes.update(status="open", resolved_at=None)
+        elif kind != "complaint":
+            changes.update(status=None, resolved_at=None)
+        Feedback.update(changes).where(Feedback.id == feedback_id).execute()
+        return Feedback.get_by_id(feedback_id)
+
+
 def delete_feedback(feedback_id: int) -> None:
     with db.atomic():
         _feedback(feedback_id).delete_instance()

@@ -517,6 +517,7 @@ class FeedbackTab(RecordsTab):
         self.empty_note.setText(self.tr("No feedback yet: record a rating, a suggestion or a "
                                         "complaint with Add…"))
         self.add_button(self.tr("&Add…"), self.add_feedback)
+        self.edit_button = self.add_button(self.tr("&Edit…"), self.edit_feedback, _selected)
         self.buttons.addStretch(1)
         self.start_button = self.add_button(self.tr("&Take in hand…"), self.start,
                                             _complaint_in("open"))
@@ -545,6 +546,17 @@ class FeedbackTab(RecordsTab):
             lambda: feedback.add_feedback(customer_id, **v)))
         return values is not None and self.write(
             lambda: feedback.add_feedback(customer_id, **values))
+
+    def edit_feedback(self) -> bool:
+        row = self.selected()
+        if row is None:
+            return False
+        before = {"kind": row.kind, "rating": row.rating, "comment": row.comment,
+                  "handler": row.handler}
+        values = self.ask_feedback(before, lambda v: dry_run(
+            lambda: feedback.update_feedback(row.id, **v)))
+        return values is not None and self.write(
+            lambda: feedback.update_feedback(row.id, **values))
 
     def start(self) -> bool:
         row = self.selected()

@@ -121,3 +121,19 @@ def test_has_open_complaint_filters_customers(db):
     feedback.resolve(complaint(binh.id).id, "Xong")
     found = Customer.select(Customer.id).where(feedback.has_open_complaint())
     assert [c.id for c in found] == [an.id]
+
+
+def test_a_feedback_is_corrected_and_its_ticket_follows_its_kind(db):
+    cid = customers.create({"name": "Lê Thị Lan"}).id
+    praise = feedback.add_feedback(cid, "praise", rating=5, comment="Đẹp")
+    fixed = feedback.update_feedback(praise.id, "praise", rating=4, comment="Đẹp, hơi chật")
+    assert (fixed.rating, fixed.comment, fixed.status) == (4, "Đẹp, hơi chật", None)
+    ticket = feedback.update_feedback(praise.id, "complaint", rating=2, comment="Áo chật")
+    assert ticket.status == "open"
+    feedback.resolve(ticket.id, "Đổi size")
+    kept = feedback.update_feedback(ticket.id, "complaint", rating=3, comment="Áo chật")
+    assert kept.status == "resolved"  # correcting a complaint keeps its ticket's state
+    back = feedback.update_feedback(ticket.id, "suggestion", comment="Nên có size L")
+    assert (back.status, back.resolved_at) == (None, None)
+    with pytest.raises(ValidationError):
+        feedback.update_feedback(ticket.id, "complaint", rating=1, comment=" ")

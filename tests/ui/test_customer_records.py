@@ -175,6 +175,16 @@ def test_a_complaint_through_its_buttons(records, an, monkeypatch):
     tab.reopen_button.click()
     assert cells(tab, 4)[0] == "Open"
 
+    asked = []
+    answer(monkeypatch, tab, "ask_feedback", {"kind": "complaint", "rating": 1,
+                                              "comment": "Áo bị lỗi, giao trễ", "handler": ""},
+           asked)
+    tab.view.selectRow(0)
+    tab.edit_button.click()
+    assert asked[0][0]["comment"] == "Áo bị lỗi đường may"  # the dialog starts from it
+    assert Feedback.get(Feedback.kind == "complaint").comment == "Áo bị lỗi, giao trễ"
+    assert cells(tab, 4)[0] == "Open"
+
 
 def test_a_complaint_without_comment_is_refused_in_the_dialog(records, an, monkeypatch):
     tab = records.feedback
