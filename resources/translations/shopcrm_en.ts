@@ -519,6 +519,10 @@ Save anyway, or open the customer already there (what you typed here is not save
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Complaint</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Email</source>
         <translation type="unfinished"></translation>
     </message>
@@ -564,6 +568,10 @@ Save anyway, or open the customer already there (what you typed here is not save
     </message>
     <message>
         <source>Value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>open</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -739,6 +747,10 @@ Save anyway, or open the customer already there (what you typed here is not save
     <name>FeedbackTab</name>
     <message>
         <source>&amp;Add…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Edit…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2050,6 +2062,10 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>The period must start on or before the day it ends.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>The row does not say whose purchase it is: give the customer code or phone.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2689,6 +2705,29 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>Zalo</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>reports</name>
+    <message>
+        <source>Average resolution time: the days from a complaint to its resolution, over the complaints resolved during the period.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lapsed customers: customers whose last purchase, at the end of each month, was more than {days} days before it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>On-time rate: of the care tasks due in the period and done, the share done on or before their due date.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Repeat-purchase rate: of the customers who bought during the period, the share who bought on at least two different days in it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retention rate: of the customers of the start (added before the first day of the period and who had bought before it), the share who bought again during the period.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -522,6 +522,10 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
         <translation>Mã KH</translation>
     </message>
     <message>
+        <source>Complaint</source>
+        <translation>Khiếu nại</translation>
+    </message>
+    <message>
         <source>Email</source>
         <translation>Email</translation>
     </message>
@@ -568,6 +572,10 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
     <message>
         <source>Value</source>
         <translation>Giá trị</translation>
+    </message>
+    <message>
+        <source>open</source>
+        <translation>chưa xử lý xong</translation>
     </message>
 </context>
 <context>
@@ -744,6 +752,10 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
     <message>
         <source>&amp;Add…</source>
         <translation>&amp;Thêm…</translation>
+    </message>
+    <message>
+        <source>&amp;Edit…</source>
+        <translation>&amp;Sửa…</translation>
     </message>
     <message>
         <source>&amp;Resolve…</source>
@@ -2055,6 +2067,10 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Lần nhập {file} sau đó ({date}) đã thay đổi một số khách hàng này: hãy hoàn tác lần nhập đó trước.</translation>
     </message>
     <message>
+        <source>The period must start on or before the day it ends.</source>
+        <translation>Ngày bắt đầu của kỳ phải trước hoặc trùng ngày kết thúc.</translation>
+    </message>
+    <message>
         <source>The row does not say whose purchase it is: give the customer code or phone.</source>
         <translation>Dòng này không cho biết lần mua của ai: hãy ghi mã khách hàng hoặc số điện thoại.</translation>
     </message>
@@ -2695,6 +2711,29 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>Zalo</source>
         <translation>Zalo</translation>
+    </message>
+</context>
+<context>
+    <name>reports</name>
+    <message>
+        <source>Average resolution time: the days from a complaint to its resolution, over the complaints resolved during the period.</source>
+        <translation>Thời gian giải quyết trung bình: số ngày từ lúc nhận khiếu nại đến khi giải quyết xong, tính trên các khiếu nại được giải quyết trong kỳ.</translation>
+    </message>
+    <message>
+        <source>Lapsed customers: customers whose last purchase, at the end of each month, was more than {days} days before it.</source>
+        <translation>Khách không quay lại: khách có lần mua gần nhất, tính đến cuối mỗi tháng, cách đó hơn {days} ngày.</translation>
+    </message>
+    <message>
+        <source>On-time rate: of the care tasks due in the period and done, the share done on or before their due date.</source>
+        <translation>Tỷ lệ đúng hạn: trong các việc chăm sóc đến hạn trong kỳ và đã làm, tỷ lệ việc làm xong đúng hoặc trước hạn.</translation>
+    </message>
+    <message>
+        <source>Repeat-purchase rate: of the customers who bought during the period, the share who bought on at least two different days in it.</source>
+        <translation>Tỷ lệ mua lại: trong số khách đã mua hàng trong kỳ, tỷ lệ khách mua vào ít nhất hai ngày khác nhau trong kỳ.</translation>
+    </message>
+    <message>
+        <source>Retention rate: of the customers of the start (added before the first day of the period and who had bought before it), the share who bought again during the period.</source>
+        <translation>Tỷ lệ giữ chân khách: trong số khách có từ đầu kỳ (được thêm trước ngày đầu kỳ và đã mua hàng trước đó), tỷ lệ khách mua lại trong kỳ.</translation>
     </message>
 </context>
 <context>
