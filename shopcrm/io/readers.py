@@ -21,6 +21,7 @@ as openpyxl itself) reads as None, i.e. an empty cell.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 import unicodedata
@@ -121,14 +122,188 @@ def read_table(path: Path, sheet: str | None = None,
 
 # -- Excel ------------------------------------------------------------------------------
 
+# python-calamine (Rust) reads a 100,000-row sheet about ten times faster than openpyxl,
+# but holds the sheet's used range in memory, 32 bytes a cell, and aborts the whole
+# process when that allocation fails (a stray value in XFD1048576 asks for 512 GB).
+# Sheets whose size cannot be bounded under this many cells are read by openpyxl,
+# streaming, as is anything calamine refuses.
+CALAMINE_MAX_CELLS = 8_000_000
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?\"")
+_ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"(\d+)\"")
+_WIDE_CELL = re.compile(rb"\sr=\"[A-Z]{3}\d")  # a cell beyond column ZZ
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\s(?:\w+:)?id=\"([^\"]+)\"")
+_ACTIVE_TAB = re.compile(rb"<(?:\w+:)?workbookView\b[^>]*?\sactiveTab=\"(\d+)\"")
+_RELATION = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+_ATTRIBUTE = re.compile(rb"\s(Id|Target|Type)=\"([^\"]*)\"")
+
+
 def _read_workbook(path: Path, sheet: str | None) -> tuple[list, list[str], str]:
     """Non-empty rows as (row number, values), the sheet names and the sheet read."""
-    import openpyxl  # imported here: a CSV import should not pay for it
-
     with open(path, "rb") as fh:
         magic = fh.read(len(_OLE_MAGIC))
     if magic == _OLE_MAGIC:
         raise KnownError(ENCRYPTED, name=path.name)
+    read = _read_with_calamine(path, sheet)
+    return read if read is not None else _read_with_openpyxl(path, sheet)
+
+
+def _read_with_calamine(path: Path, sheet: str | None) -> tuple[list, list[str], str] | None:
+    """As _read_workbook, by python-calamine; None when openpyxl should read the file
+    (calamine missing or refusing it, a sheet too big to hold, an unusual layout)."""
+    try:
+        from python_calamine import CalamineWorkbook
+    except ImportError:
+        return None
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception:  # noqa: BLE001  (openpyxl then reads it, or names the damage)
+        return None
+    try:
+        names = list(workbook.sheet_names)
+        if sheet is not None and sheet not in names:
+            raise KnownError(
+                QT_TRANSLATE_NOOP("errors", "{name} has no sheet called {sheet}; it has: {sheets}."),
+                name=path.name, sheet=sheet, sheets=", ".join(names))
+        kinds = [str(meta.typ).rsplit(".", 1)[-1] for meta in workbook.sheets_metadata]
+        index = _calamine_sheet_index(path, names, kinds, sheet)
+        if index is None:
+            return None
+        rows = _calamine_rows(workbook.get_sheet_by_index(index))
+        return rows, names, names[index]
+    except KnownError:
+        raise
+    except Exception:  # noqa: BLE001  (openpyxl then reads it, or names the damage)
+        return None
+    finally:
+        workbook.close()
+
+
+def _calamine_sheet_index(path: Path, names: list[str], kinds: list[str],
+                          sheet: str | None) -> int | None:
+    """The index of the sheet to read (the named one, else the active worksheet, else the
+    first worksheet, as openpyxl picks it), or None when its size is not safely bounded."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        workbook_part = _office_document(archive)
+        workbook_xml = archive.read(workbook_part)
+        ids = _SHEET_TAG.findall(workbook_xml)
+        if len(ids) != len(names) or "WorkSheet" not in kinds:
+            return None
+        if sheet is not None:
+            index = names.index(sheet)
+        else:
+            active = _ACTIVE_TAB.search(workbook_xml)
+            index = int(active.group(1)) if active else 0
+            if not (index < len(kinds) and kinds[index] == "WorkSheet"):
+                index = kinds.index("WorkSheet")
+        targets = _relations(archive, workbook_part)
+        part = _resolve(workbook_part, targets.get(ids[index].decode(), ""))
+        return index if part and _cells_bound(archive, part) <= CALAMINE_MAX_CELLS else None
+
+
+def _office_document(archive) -> str:
+    for relation in _RELATION.findall(archive.read("_rels/.rels")):
+        attributes = dict(_ATTRIBUTE.findall(relation))
+        if attributes.get(b"Type", b"").endswith(b"/officeDocument"):
+            return attributes.get(b"Target", b"").decode().lstrip("/")
+    return "xl/workbook.xml"
+
+
+def _relations(archive, part: str) -> dict[str, str]:
+    folder, _, file_name = part.rpartition("/")
+    rels = f"{folder}/_rels/{file_name}.rels" if folder else f"_rels/{file_name}.rels"
+    out = {}
+    for relation in _RELATION.findall(archive.read(rels)):
+        attributes = dict(_ATTRIBUTE.findall(relation))
+        out[attributes.get(b"Id", b"").decode()] = attributes.get(b"Target", b"").decode()
+    return out
+
+
+def _resolve(source_part: str, target: str) -> str:
+    """The zip path of a relationship target (absolute "/xl/…" or relative to the source)."""
+    import posixpath
+
+    if not target:
+        return ""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
+
+
+def _cells_bound(archive, part: str) -> int:
+    """An upper bound of the cells calamine allocates for the sheet (rows x columns).
+
+    The <dimension> Excel writes at the top gives it at once; without one (or with a
+    bare "A1", as some writers leave it) the sheet is scanned for its last row number
+    and for cells beyond column ZZ.
+    """
+    with archive.open(part) as stream:
+        head = stream.read(4096)
+        found = _DIMENSION.search(head)
+        if found and found.group(3):
+            rows = int(found.group(4)) - int(found.group(2)) + 1
+            columns = _column_number(found.group(3)) - _column_number(found.group(1)) + 1
+            return rows * columns
+        last_row, wide, tail, chunk = 0, False, b"", head
+        while chunk:
+            window = tail + chunk
+            numbers = _ROW_NUMBER.findall(window)
+            last_row = max(last_row, int(numbers[-1])) if numbers else last_row
+            last_row = max(last_row, window.count(b"row>"))  # rows without numbers
+            wide = wide or _WIDE_CELL.search(window) is not None
+            tail, chunk = window[-256:], stream.read(1 << 20)
+    return (last_row + 1) * (16_384 if wide else 702)
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _calamine_rows(worksheet) -> list:
+    """Non-empty rows as (row number, values), values as openpyxl gives them.
+
+    calamine's iter_rows() starts the columns at the first used one (python-calamine
+    0.9: the rows at the top of the sheet); both offsets are taken from the sheet's
+    start and end and the rows it yields, so either way the numbers are Excel's.
+    """
+    start, end = worksheet.start, worksheet.end
+    if start is None or end is None:
+        return []
+    clean = _Cells(_calamine_value)
+    rows, count, pad = [], 0, None
+    for values in worksheet.iter_rows():
+        if pad is None:
+            pad = [None] * (end[1] + 1 - len(values))
+        count += 1
+        if cells := clean(pad + values if pad else values):
+            rows.append((count, cells))
+    if start[0] and count != end[0] + 1:  # the rows started at the first used one
+        rows = [(number + start[0], cells) for number, cells in rows]
+    return rows
+
+
+_MIDNIGHT = dt.time()
+
+
+def _calamine_value(value):
+    """A calamine cell as openpyxl reads it: whole numbers as int, dates as datetimes,
+    empty cells as None (cleaned with the texts in _Cells)."""
+    kind = type(value)
+    if kind is float:
+        return int(value) if value.is_integer() and -1e15 < value < 1e15 else value
+    if kind is dt.date:
+        return dt.datetime.combine(value, _MIDNIGHT)
+    return value
+
+
+def _read_with_openpyxl(path: Path, sheet: str | None) -> tuple[list, list[str], str]:
+    """As _read_workbook, by openpyxl (read-only, streaming)."""
+    import openpyxl  # imported here: a CSV import should not pay for it
+
     # openpyxl warns about features it drops (data validation, conditional formats,
     # missing default styles); none of them matter for reading values.
     with warnings.catch_warnings():
@@ -171,47 +346,54 @@ def _pick_sheet(workbook, sheet: str | None, name: str):
 
 
 class _Cells:
-    """Cleans rows: text in NFC, blank text as None, trailing empty cells dropped.
+    """Cleans rows: text in NFC, blank text as None, trailing empty cells dropped;
+    `convert` turns the other values as the reader needs (see _calamine_value).
 
-    Repeated texts of a column (province, gender, group) are kept as one string
-    object: with 100,000 rows that saves tens of MB. A column whose values are
-    mostly different (phones, names) stops being tracked after a sample.
+    The texts of a column are cleaned once each (a dict from the text read to the
+    clean one) while the column repeats itself (province, gender, group): with
+    100,000 rows that saves time and tens of MB, as each text is then one object. A
+    column whose values are mostly different (phones, names) stops being tracked
+    after a sample.
     """
 
     SAMPLE = 2_000
 
-    def __init__(self):
-        self.shared: list[dict | None] = []
-        self.seen: list[int] = []
+    def __init__(self, convert: Callable | None = None):
+        self.convert = convert
+        self.known: list[dict | None] = []  # per column: text read -> clean text
+        self.rows = 0
 
     def __call__(self, values) -> list:
-        cells = [_clean_value(value) for value in values]
+        known, convert = self.known, self.convert
+        if len(known) < len(values):
+            known.extend({} for _ in range(len(values) - len(known)))
+        self.rows += 1
+        if self.rows == self.SAMPLE:
+            self.known = known = [None if texts is None or len(texts) > self.SAMPLE // 2
+                                  else texts for texts in known]
+        cells = []
+        append, normalize = cells.append, unicodedata.normalize
+        for texts, value in zip(known, values):
+            if type(value) is str:
+                if texts is None:
+                    value = normalize("NFC", value).strip() or None
+                elif (clean := texts.get(value, _MISSING)) is not _MISSING:
+                    value = clean
+                else:
+                    value = texts[value] = _clean_text(value)
+            elif convert is not None:
+                value = convert(value)
+            append(value)
         while cells and cells[-1] is None:
             cells.pop()
-        for index, value in enumerate(cells):
-            if type(value) is str:
-                cells[index] = self._share(index, value)
         return cells
 
-    def _share(self, index: int, value: str) -> str:
-        while len(self.shared) <= index:
-            self.shared.append({})
-            self.seen.append(0)
-        shared = self.shared[index]
-        if shared is None:
-            return value
-        self.seen[index] += 1
-        if self.seen[index] == self.SAMPLE and len(shared) > self.SAMPLE // 2:
-            self.shared[index] = None
-            return value
-        return shared.setdefault(value, value)
+
+_MISSING = object()
 
 
-def _clean_value(value):
-    if isinstance(value, str):
-        value = unicodedata.normalize("NFC", value).strip()
-        return value or None
-    return value
+def _clean_text(value: str) -> str | None:
+    return unicodedata.normalize("NFC", value).strip() or None
 
 
 # -- CSV --------------------------------------------------------------------------------
@@ -350,7 +532,7 @@ def _make_table(numbered: list, file_name: str,
     width = max([len(header_cells), *(len(cells) for _, cells in data)])
     headers = [_header_text(value) for value in header_cells]
     headers += [""] * (width - len(headers))
-    rows = [cells + [None] * (width - len(cells)) for _, cells in data]
+    rows = [_padded(cells, width) for _, cells in data]
     return Table(headers=headers, rows=rows, row_numbers=[number for number, _ in data],
                  header_row_number=header_number, file_name=file_name)
 
@@ -371,9 +553,20 @@ def _header_text(value) -> str:
     return " ".join(str(value).split()) if value is not None else ""
 
 
+def _padded(cells: list, width: int) -> list:
+    """`cells` (a list of ours) extended in place with None to `width` cells."""
+    if len(cells) < width:
+        cells.extend([None] * (width - len(cells)))
+    return cells
+
+
 def _is_total(cells: list) -> bool:
     """A "Tổng cộng" / "Total" row; "Tống Văn Minh" (a family name) is a customer."""
-    first = next((value for value in cells if value is not None), None)
-    if not isinstance(first, str):
+    for first in cells:
+        if first is not None:
+            break
+    else:
+        return False
+    if not isinstance(first, str) or first[0] in "0123456789":  # "12", an STT: no word first
         return False
     return bool(_TOTAL.match(_NOT_WORD.sub(" ", fold(first)).strip()))

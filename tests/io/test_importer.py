@@ -417,3 +417,24 @@ def test_a_customer_changed_meanwhile_stops_the_update_and_rolls_back(tmp_path, 
         run_import(plan, "update")
     assert table_counts() == before
     assert Customer.get().name == "An"
+
+
+def test_the_fast_phone_check_agrees_with_phonenumbers():
+    """phones._is_valid_vietnamese (phonenumbers' patterns, compiled once: the import's
+    fast path) accepts exactly the numbers phonenumbers itself accepts, unchanged."""
+    import random
+
+    import phonenumbers
+
+    from shopcrm.core import phones
+
+    rng = random.Random(7)
+    for length in (9, 10, 11, 12):
+        for start in range(10, 1000):
+            head = f"0{start}"
+            national = head + "".join(rng.choice("0123456789") for _ in range(length - len(head)))
+            number = phones._parsed(national)
+            slow = bool(number and phonenumbers.is_valid_number(number)
+                        and phonenumbers.number_type(number) in phones._VN_TYPES
+                        and "0" + phonenumbers.national_significant_number(number) == national)
+            assert phones._is_valid_vietnamese(national) == (slow and length in (10, 11)), national

@@ -285,3 +285,71 @@ def test_unknown_suffix_names_the_supported_kinds(tmp_path):
 
 def test_missing_file(tmp_path):
     assert _message_of(tmp_path / "nowhere.csv").params["name"] == "nowhere.csv"
+
+
+# -- python-calamine reads workbooks; openpyxl what calamine cannot ---------------------
+
+def _both_readers(path: Path, sheet: str | None = None):
+    from shopcrm.io import readers
+
+    return readers._read_with_calamine(path, sheet), readers._read_with_openpyxl(path, sheet)
+
+
+def test_calamine_reads_a_workbook_as_openpyxl_does(tmp_path):
+    """Row numbers, ints, datetimes, None for empty and formula cells, NFC text alike."""
+    path = notebook_workbook(tmp_path / "so.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    ws["H5"], ws["I5"], ws["J5"] = dt.date(2001, 2, 3), 1.5, "=1+1"  # J5: no cached value
+    ws["K5"], ws["L5"] = dt.time(10, 30), True
+    ws["B6"] = unicodedata.normalize("NFD", "  Trần Văn Bình ")
+    wb.save(path)
+    by_calamine, by_openpyxl = _both_readers(path)
+    assert by_calamine is not None  # read by calamine, not handed over to openpyxl
+    assert by_calamine == by_openpyxl
+    rows = dict(by_calamine[0])
+    assert rows[5][2] == 912345678 and type(rows[5][2]) is int
+    assert rows[5][3] == dt.datetime(1990, 3, 12) and rows[5][7] == dt.datetime(2001, 2, 3)
+    assert rows[5][8] == 1.5 and rows[5][9] is None and rows[5][10] == dt.time(10, 30)
+    assert rows[6][1] == "Trần Văn Bình"
+
+
+def test_calamine_picks_the_sheet_openpyxl_picks(tmp_path):
+    path = tmp_path / "two.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["Họ tên", "Điện thoại"])
+    wb.active.append(["An", "0912345678"])
+    second = wb.create_sheet("Khách")
+    second.append(["Họ tên", "Điện thoại"])
+    second.append(["Bình", "0987654321"])
+    wb.active = 1  # saved with the second sheet open
+    wb.save(path)
+    assert read_table(path).rows == [["Bình", "0987654321"]]
+    for sheet in (None, "Sheet", "Khách"):
+        by_calamine, by_openpyxl = _both_readers(path, sheet)
+        assert by_calamine is not None and by_calamine == by_openpyxl
+
+
+def test_a_sheet_too_big_for_calamine_or_without_dimension_is_still_read(tmp_path, monkeypatch):
+    """calamine holds rows x columns cells (and aborts when that cannot be allocated), so
+    a sheet whose size is not bounded under CALAMINE_MAX_CELLS goes to openpyxl."""
+    from shopcrm.io import readers
+
+    path = notebook_workbook(tmp_path / "so.xlsx")
+    expected = read_table(path)
+    monkeypatch.setattr(readers, "CALAMINE_MAX_CELLS", 10)
+    assert readers._read_with_calamine(path, None) is None
+    assert read_table(path) == expected
+    monkeypatch.undo()
+    bare = tmp_path / "bare.xlsx"  # no <dimension>: the sheet is scanned for its size
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(bare, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                start = data.index(b"<dimension")
+                data = data[:start] + data[data.index(b">", start) + 1:]
+            dst.writestr(item, data)
+    with zipfile.ZipFile(bare) as archive:
+        assert readers._cells_bound(archive, "xl/worksheets/sheet1.xml") == 60 * 702
+    assert readers._read_with_calamine(bare, None) is not None
+    assert read_table(bare).rows == expected.rows
