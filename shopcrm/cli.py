@@ -23,7 +23,7 @@ log = logging.getLogger("shopcrm")
 
 DEMO_CUSTOMERS = 2_000
 # Commands that only read: beside an open window, or on a damaged file, they read it read-only.
-READING_COMMANDS = ("backup", "export", "search")
+READING_COMMANDS = ("backup", "export", "search", "summary")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
                                "and value tier (recomputed first if not done today)")
     segs.add_argument("--json", action="store_true", help="print JSON instead of lines")
 
+    care = commands.add_parser("care", help="run the care rules for a day and print the "
+                               "overdue and due care tasks with their messages")
+    care.add_argument("--date", type=_iso_date, metavar="YYYY-MM-DD",
+                      help="the day to run for (default: today)")
+    care.add_argument("--json", action="store_true", help="print JSON instead of lines")
+
     exp = commands.add_parser("export", help="export customers to .xlsx or .csv")
     exp.add_argument("file", type=Path)
     exp.add_argument("--json", action="store_true", help="print one JSON object with the counts")
@@ -87,6 +93,17 @@ def build_parser() -> argparse.ArgumentParser:
                            "(SQLite ⇄ PostgreSQL)")
     migrate_to.add_argument("url", metavar="URL", help="the empty database: "
                             "postgresql://user:password@host/name or sqlite:///path/new.db")
+
+    summary = commands.add_parser("summary", help="write customers' one-page summaries "
+                                  "into one PDF, as the window prints them")
+    chosen = summary.add_mutually_exclusive_group(required=True)
+    chosen.add_argument("codes", nargs="*", default=[], metavar="CODE",
+                        help="customer codes (KH000001 ...)")
+    chosen.add_argument("--all", action="store_true", help="every customer (not the trash)")
+    chosen.add_argument("--search", metavar="TEXT", help="the customers the search box finds")
+    summary.add_argument("--pdf", type=Path, required=True, metavar="OUT.pdf")
+    summary.add_argument("--lang", dest="summary_lang", choices=("vi", "en"),
+                         help="language of the pages (default: as the window)")
     return parser
 
 
@@ -224,6 +241,42 @@ def cmd_segments(args: argparse.Namespace) -> int:
     return 0
 
 
+def _iso_date(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from None
+
+
+def cmd_care(args: argparse.Namespace) -> int:
+    """The day's care tasks (the rules run first): overdue, then due, as the call sheet."""
+    import json
+    from datetime import date
+
+    from shopcrm.core import care, phones
+
+    today = args.date or date.today()
+    generated, rows = care.run_day(today)
+    found = [{"code": r.customer_code, "name": r.customer_name,
+              "phone": phones.format_phone(r.phone) if r.phone else "",
+              "task_type": r.task_type, "due_date": r.due_date.isoformat(),
+              "overdue": r.overdue(today), "assigned_to": r.assigned_to, "message": r.message}
+             for r in rows]
+    if args.json:
+        print(json.dumps({"date": today.isoformat(), "created": generated.created,
+                          "tasks": found}, ensure_ascii=False, indent=2))
+        return 0
+    for title, overdue in (("Overdue", True), ("Due today", False)):
+        part = [row for row in found if row["overdue"] == overdue]
+        print(f"{title} ({len(part)})")
+        for row in part:
+            print(f"{row['code']}\t{row['name']}\t{row['phone']}\t{row['task_type']}\t"
+                  f"{row['due_date']}\t{row['message']}")
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from shopcrm.io.export import export_customers
 
@@ -271,7 +324,34 @@ def cmd_migrate_to(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_summary(args: argparse.Namespace) -> int:
+    """One page per customer in one PDF; exit 1 when a code is unknown or none is found."""
+    from shopcrm.core import listing
+    from shopcrm.db.models import Customer
+
+    if args.codes:
+        wanted = [code.strip().upper() for code in args.codes]
+        found = dict(Customer.select(Customer.code, Customer.id)
+                     .where(Customer.code.in_(wanted)).tuples())
+        unknown = [code for code in wanted if code not in found]
+        for code in unknown:
+            print(f"shopcrm: no customer with the code {code}", file=sys.stderr)
+        ids = [found[code] for code in wanted if code in found]
+    else:
+        unknown = []
+        ids = listing.find_ids(args.search or "")
+    if not ids:
+        print("shopcrm: no customer to print, no file written", file=sys.stderr)
+        return 1
+    from shopcrm.ui import printing  # QtGui only: works without a display
+
+    printing.ensure_application(args.summary_lang or args.lang)
+    pages = printing.write_summaries_pdf(ids, args.pdf, args.summary_lang or args.lang)
+    print(f"{pages} summaries written to {args.pdf}")
+    return 1 if unknown else 0
+
+
 COMMANDS = {"demo": cmd_demo, "import": cmd_import, "export": cmd_export, "search": cmd_search,
-            "segments": cmd_segments,
-            "backup": cmd_backup,
+            "segments": cmd_segments, "care": cmd_care,
+            "backup": cmd_backup, "summary": cmd_summary,
             "restore": cmd_restore, "migrate-to": cmd_migrate_to}

@@ -100,8 +100,11 @@ def update_feedback(feedback_id: int, kind: str, rating: int | None = None,
 
 
 def delete_feedback(feedback_id: int) -> None:
+    from shopcrm.core import care_rules  # it reads complaints: imported late, no cycle
+
     with db.atomic():
         _feedback(feedback_id).delete_instance()
+        care_rules.complaint_deleted(feedback_id)  # its follow-up, if not done yet
 
 
 def _move(feedback_id: int, transition: str, **changes) -> Feedback:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from shopcrm.core import dates, segments
+from shopcrm.core import care_rules, dates, segments
 from shopcrm.core.errors import QT_TRANSLATE_NOOP, KnownError, ValidationError
 from shopcrm.core.text import blank_to_none, multiline
 from shopcrm.db.connection import db
@@ -112,6 +112,7 @@ def add_purchase(customer_id: int, date, amount, description: str | None = None,
         _customer(customer_id)
         purchase = Purchase.create(customer=customer_id, **values)
         segments.recompute_customer(customer_id)
+        care_rules.purchase_changed(purchase.id)  # its thank-you and feedback request
     return purchase
 
 
@@ -123,6 +124,7 @@ def update_purchase(purchase_id: int, **fields) -> Purchase:
         if values:
             Purchase.update(values).where(Purchase.id == purchase_id).execute()
             segments.recompute_customer(purchase.customer_id)
+            care_rules.purchase_changed(purchase_id)  # planned tasks follow its new date
     return Purchase.get_by_id(purchase_id)
 
 
@@ -131,6 +133,7 @@ def delete_purchase(purchase_id: int) -> None:
         purchase = _purchase(purchase_id)
         purchase.delete_instance()
         segments.recompute_customer(purchase.customer_id)
+        care_rules.purchase_deleted(purchase_id)  # a thank-you for nothing is not sent
 
 
 def purchases_of(customer_id: int) -> list[Purchase]:

@@ -34,6 +34,12 @@ SETTINGS: dict[str, Declared] = {
     }, QT_TRANSLATE_NOOP("settings", "Segment rules")),
     # {"on": "YYYY-MM-DD", "rules": {...}}: the day and rules of the last full recompute.
     "segments_computed": Declared(None, QT_TRANSLATE_NOOP("settings", "Segments computed")),
+    # core.care_rules: tasks due more than this many days ago are not created any more
+    # (after the app was closed, or on first use): catch-up without a flood.
+    "care_catch_up_days": Declared(14, QT_TRANSLATE_NOOP("settings", "Care catch-up days")),
+    # core.templates' {points}: one loyalty point per this many ₫ spent (0: no points).
+    "loyalty_points_vnd": Declared(100_000, QT_TRANSLATE_NOOP("settings",
+                                                              "VND per loyalty point")),
 }
 
 
