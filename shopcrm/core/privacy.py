@@ -3,7 +3,9 @@
 Consent is specific to each purpose and silence is not consent, so a purpose
 without an active Consent row counts as refused. Customers may ask to see their
 data (export) or to erase it: erasure removes everything that identifies the
-person but keeps anonymous purchases, so the shop's totals stay right.
+person but keeps anonymous purchases, so the shop's totals stay right. It also
+deletes what import undo kept of the customer (its values before an import updated
+it, the tags an import gave it), so undoing an import never brings them back.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from shopcrm.core.errors import QT_TRANSLATE_NOOP, ValidationError
 from shopcrm.db.connection import db
 from shopcrm.db.models import (
     CONSENT_PURPOSE_CHOICES, AuditLog, CareTask, Consent, Customer, CustomerTag, Feedback,
-    Interaction, utcnow,
+    ImportChange, ImportTagLink, Interaction, utcnow,
 )
 
 # Task types that are marketing and need the "marketing" consent to be proposed.
@@ -71,6 +73,8 @@ def erase_personal_data(customer_id: int, user: str | None = None) -> Customer:
             Feedback.customer == customer_id).execute()
         CareTask.update(title=None, outcome=None).where(CareTask.customer == customer_id).execute()
         CustomerTag.delete().where(CustomerTag.customer == customer_id).execute()
+        ImportChange.delete().where(ImportChange.customer == customer_id).execute()
+        ImportTagLink.delete().where(ImportTagLink.customer == customer_id).execute()
         Customer.update(referred_by=None).where(Customer.referred_by == customer_id).execute()
         Consent.update(withdrawn_at=utcnow()).where(
             (Consent.customer == customer_id) & Consent.withdrawn_at.is_null()).execute()

@@ -44,6 +44,7 @@ RULE_TRIGGER_CHOICES = (
     "after_purchase", "birthday", "became_lapsed", "became_loyal", "complaint", "new_customer",
 )
 CONSENT_PURPOSE_CHOICES = ("keep_data", "care_messages", "marketing")
+IMPORT_KIND_CHOICES = ("customers", "purchases")
 
 
 class BaseModel(pw.Model):
@@ -73,6 +74,7 @@ class ImportBatch(BaseModel):
     rows_rejected = pw.IntegerField(default=0)
     mapping = pw.TextField(null=True)  # JSON: column header -> field
     undone_at = pw.DateTimeField(null=True)
+    kind = pw.CharField(max_length=12, default="customers")  # IMPORT_KIND_CHOICES
 
 
 class Customer(BaseModel):
@@ -150,6 +152,38 @@ class Purchase(BaseModel):
     channel = pw.CharField(max_length=12, default="store")
     note = pw.TextField(null=True)
     created_at = pw.DateTimeField(default=utcnow)
+    # The purchases import that added it (undo deletes them); NULL when typed in.
+    import_batch = pw.ForeignKeyField(ImportBatch, null=True, backref="purchases",
+                                      on_delete="SET NULL", index=True)
+
+
+class ImportChange(BaseModel):
+    """A customer an import updated, with what undo needs to put it back (schema 3).
+
+    old_values is JSON {field: value before the import} of the editable fields the
+    import changed (dates as ISO text); version_after is the version the import left
+    the customer at, so undo can tell whether it was edited since. Old values are
+    personal data: an erasure (core.privacy) deletes the customer's rows.
+    """
+
+    batch = pw.ForeignKeyField(ImportBatch, backref="changes", on_delete="CASCADE", index=True)
+    customer = pw.ForeignKeyField(Customer, backref="import_changes", on_delete="CASCADE",
+                                  index=True)
+    version_after = pw.IntegerField()
+    old_values = pw.TextField()
+
+
+class ImportTagLink(BaseModel):
+    """What an import added to the tags, for its undo (schema 3). Two kinds of rows:
+    customer set: a link the import added to a customer it UPDATED (links of customers
+    it created go with them); customer NULL and tag_created: a tag the import created
+    (undo deletes it when nothing uses it any more)."""
+
+    batch = pw.ForeignKeyField(ImportBatch, backref="tag_links", on_delete="CASCADE", index=True)
+    customer = pw.ForeignKeyField(Customer, null=True, backref="import_tag_links",
+                                  on_delete="CASCADE", index=True)
+    tag = pw.ForeignKeyField(Tag, backref="import_links", on_delete="CASCADE", index=True)
+    tag_created = pw.BooleanField(default=False)
 
 
 class Interaction(BaseModel):
@@ -223,5 +257,5 @@ class AuditLog(BaseModel):
 
 ALL_MODELS = [
     SchemaVersion, ImportBatch, Customer, Tag, CustomerTag, Consent, Purchase,
-    Interaction, Feedback, CareRule, CareTask, Setting, AuditLog,
+    ImportChange, ImportTagLink, Interaction, Feedback, CareRule, CareTask, Setting, AuditLog,
 ]

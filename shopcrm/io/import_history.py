@@ -10,24 +10,21 @@ transaction (after an SQLite "before-undo" backup):
 - deletes the tags it created that nothing uses any more;
 - marks the batch undone (ImportBatch.undone_at) and writes an "import_undo" audit entry.
 
-A customer anonymised since (an erasure request, core.privacy) is never given its
-old personal data back. It refuses (KnownError, nothing changed) to undo a batch twice, a batch when a later
+It refuses (KnownError, nothing changed) to undo a batch twice, a batch when a later
 import that is not undone touched some of the same customers (undo that one first),
 and, unless `force`, a batch whose customers were edited since (their version moved
 on): undoing would silently throw those edits away.
 
-Storage of what undo needs (a prototype, until the schema has a place for it): one
-AuditLog row per batch, action UNDO_ACTION, details JSON beginning '{"batch": <id>, '
-(found by that prefix) with
-    {"batch": id, "kind": "customers" | "purchases",
-     "updated": {customer id: [version the import left, {field: old value}]},
-     "links": [[customer id, tag id], ...],   # links the import added to updated customers
-     "tags": [tag id, ...],                    # tags the import created
-     "purchases": [purchase id, ...],          # purchases import only
-     "customers": [customer id, ...]}          # purchases import: customers it added to
-A customers import that only created customers writes no such row: import_batch says it.
-The proper schema (see the report of issue 7): ImportChange(batch, customer, old_values
-JSON, version_after), Purchase.import_batch, ImportBatch.kind.
+Where undo finds what it needs (schema version 3, see db.models):
+- customers it created: Customer.import_batch; purchases it added: Purchase.import_batch;
+- customers it updated: one ImportChange row each, holding the version the import left
+  it at and JSON {field: old value} of the fields it changed (`record_changes`);
+- tag links it added to customers it updated, and tags it created: ImportTagLink rows;
+- its kind ("customers" or "purchases"): ImportBatch.kind.
+A customer anonymised since (an erasure request, core.privacy) never gets its old
+personal data back: the erasure deleted its ImportChange and ImportTagLink rows, so
+undo neither restores it nor waits for it (a customer the import created is still
+deleted, after the EDITED_SINCE question: the erasure changed it).
 """
 
 from __future__ import annotations
@@ -40,15 +37,15 @@ from pathlib import Path
 import peewee
 
 from shopcrm.core import customers as customers_core
-from shopcrm.core import segments
+from shopcrm.core import care_rules, segments
 from shopcrm.core.errors import QT_TRANSLATE_NOOP, KnownError
 from shopcrm.db import auto_backup, backup, bulk
 from shopcrm.db.connection import db
 from shopcrm.db.models import (
-    AuditLog, Customer, CustomerTag, ImportBatch, Purchase, Tag, utcnow,
+    AuditLog, Customer, CustomerTag, ImportBatch, ImportChange, ImportTagLink, Purchase, Tag,
+    utcnow,
 )
 
-UNDO_ACTION = "import_before"
 CHUNK = 500
 
 NO_SUCH_IMPORT = QT_TRANSLATE_NOOP("errors", "There is no import number {batch}.")
@@ -115,53 +112,44 @@ def _from_json(field: peewee.Field, value):
     return value
 
 
-def save_undo_record(batch_id: int, data: dict) -> None:
-    """Store what undo needs for `batch_id` (inside the import's transaction)."""
-    details = json.dumps({"batch": batch_id, **data}, ensure_ascii=False, default=to_json)
-    AuditLog.create(action=UNDO_ACTION, details=details)
+def record_changes(batch_id: int, updated: dict[int, tuple[int, dict]],
+                   links: list[tuple[int, int]], created_tags: list[int]) -> None:
+    """Store what undo needs of a customers import (inside its transaction).
+
+    `updated`: customer id -> (version the import left it at, {field: value before});
+    `links`: (customer id, tag id) links it added to those customers; `created_tags`:
+    ids of the tags it created. Rows go to the driver lazily (bulk.insert_rows).
+    """
+    bulk.insert_rows(
+        ImportChange, (ImportChange.batch, ImportChange.customer, ImportChange.version_after,
+                       ImportChange.old_values),
+        ((batch_id, cid, version, json.dumps(old, ensure_ascii=False, default=to_json))
+         for cid, (version, old) in updated.items()))
+    bulk.insert_rows(
+        ImportTagLink, (ImportTagLink.batch, ImportTagLink.customer, ImportTagLink.tag,
+                        ImportTagLink.tag_created),
+        [*((batch_id, cid, tid, False) for cid, tid in links),
+         *((batch_id, None, tid, True) for tid in created_tags)])
 
 
-def _record_query(batch_id: int):
-    return AuditLog.select().where((AuditLog.action == UNDO_ACTION)
-                                   & AuditLog.details.startswith(f'{{"batch": {batch_id}, '))
-
-
-def load_undo_record(batch_id: int) -> dict:
-    row = _record_query(batch_id).order_by(AuditLog.id.desc()).first()
-    if row is None:
-        return {}
-    data = json.loads(row.details)
-    data["updated"] = {int(cid): entry for cid, entry in data.get("updated", {}).items()}
-    return data
+def load_changes(batch_id: int) -> dict[int, tuple[int, dict]]:
+    """customer id -> (version the import left it at, {field: old value}) of `batch_id`."""
+    query = (ImportChange.select(ImportChange.customer, ImportChange.version_after,
+                                 ImportChange.old_values)
+             .where(ImportChange.batch == batch_id).tuples())
+    return {cid: (version, json.loads(old)) for cid, version, old in query.iterator()}
 
 
 # -- history ------------------------------------------------------------------------
 
 def list_imports(limit: int = 50) -> list[ImportSummary]:
     """The last `limit` imports, newest first."""
-    batches = list(ImportBatch.select().order_by(ImportBatch.id.desc()).limit(limit))
-    purchases = _purchase_batches([batch.id for batch in batches])
+    batches = ImportBatch.select().order_by(ImportBatch.id.desc()).limit(limit)
     return [ImportSummary(
-        id=b.id, file_name=b.file_name, sheet=b.sheet,
-        kind="purchases" if b.id in purchases else "customers",
+        id=b.id, file_name=b.file_name, sheet=b.sheet, kind=b.kind,
         started_at=b.started_at, finished_at=b.finished_at, total=b.rows_total,
         created=b.rows_created, updated=b.rows_updated, skipped=b.rows_skipped,
         rejected=b.rows_rejected, undone_at=b.undone_at) for b in batches]
-
-
-def _purchase_batches(ids: list[int]) -> set[int]:
-    """Which of these batches imported purchases (their "import" audit entry says so)."""
-    if not ids:
-        return set()
-    query = AuditLog.select(AuditLog.details).where(
-        (AuditLog.action == "import") & AuditLog.details.contains('"kind": "purchases"'))
-    found = set()
-    for (details,) in query.tuples():
-        try:
-            found.add(json.loads(details)["batch"])
-        except (ValueError, KeyError, TypeError):
-            continue
-    return found & set(ids)
 
 
 # -- undo ---------------------------------------------------------------------------
@@ -177,25 +165,29 @@ def undo_import(batch_id: int, user: str | None = None, force: bool = False,
     if batch is None:
         raise KnownError(NO_SUCH_IMPORT, batch=batch_id)
     _check_undoable(batch)
-    record = load_undo_record(batch_id)
     created = [cid for (cid,) in Customer.select(Customer.id)
                .where(Customer.import_batch == batch_id).tuples()]
     # Removing a purchases import's own purchases never conflicts with later imports;
     # removing or restoring customers does, when a later import changed them or added
     # purchases to them.
-    touched = set(created) | set(record.get("updated", {}))
-    bumps = _check_later_imports(batch, touched)
+    bumps = _check_later_imports(batch)
     if not force:
-        _check_not_edited(created, record.get("updated", {}), bumps)
+        _check_not_edited(created, load_changes(batch_id), bumps)
     auto_backup.take_backup(backup_folder or backup.backup_dir(), "before-undo")
     with db.atomic():
         batch = ImportBatch.get_by_id(batch_id)  # again, inside the transaction
         _check_undoable(batch)
-        purchases = _delete_ids(Purchase, record.get("purchases", []))
+        changes = load_changes(batch_id)  # an erasure meanwhile took its customer's row
+        links = list(ImportTagLink.select(ImportTagLink.customer, ImportTagLink.tag).where(
+            (ImportTagLink.batch == batch_id) & ImportTagLink.customer.is_null(False)).tuples())
+        new_tags = [tid for (tid,) in ImportTagLink.select(ImportTagLink.tag).where(
+            (ImportTagLink.batch == batch_id) & ImportTagLink.tag_created).tuples()]
+        care_rules.purchases_of_import_deleted(batch_id)  # their thank-yous go with them
+        purchases = Purchase.delete().where(Purchase.import_batch == batch_id).execute()
         removed = _delete_ids(Customer, created)
-        restored = _restore(_without_erased(record.get("updated", {}), batch))
-        _remove_links(record.get("links", []))
-        _remove_unused_tags(record.get("tags", []))
+        restored = _restore(changes)
+        _remove_links(links)
+        _remove_unused_tags(new_tags)
         if purchases or removed:
             segments.recompute_all()  # purchases feed the segments and the value cuts
         ImportBatch.update(undone_at=utcnow()).where(ImportBatch.id == batch_id).execute()
@@ -217,25 +209,40 @@ def _date(value: dt.datetime) -> str:
     return local.strftime("%d/%m/%Y %H:%M")
 
 
-def _check_later_imports(batch: ImportBatch, touched: set[int]) -> dict[int, int]:
-    """Refuse when a later import, not undone, changed one of `touched` (or added
-    purchases to it). Returns, per customer, the version steps that later imports
-    since undone account for (each one updated it once and put it back once)."""
+def _touched(batch_id: int):
+    """The ids of the customers import `batch_id` created or updated (a subquery)."""
+    return (Customer.select(Customer.id).where(Customer.import_batch == batch_id)
+            | ImportChange.select(ImportChange.customer).where(ImportChange.batch == batch_id))
+
+
+def _check_later_imports(batch: ImportBatch) -> dict[int, int]:
+    """Refuse when a later import, not undone, changed a customer this one created or
+    updated (or added purchases to it). Returns, per customer, the version steps that
+    later imports since undone account for (each updated it once and put it back once)."""
+    touched = _touched(batch.id)
+    updated_by: dict[int, list[int]] = {}
+    for other, cid in (ImportChange.select(ImportChange.batch, ImportChange.customer)
+                       .where((ImportChange.batch > batch.id)
+                              & ImportChange.customer.in_(touched)).tuples().iterator()):
+        updated_by.setdefault(other, []).append(cid)
+    later = set(updated_by) | {other for (other,) in Purchase.select(Purchase.import_batch)
+                               .distinct().where((Purchase.import_batch > batch.id)
+                                                 & Purchase.customer.in_(touched)).tuples()}
+    if not later:
+        return {}
+    pending = (ImportBatch.select().where(ImportBatch.id.in_(sorted(later))
+                                          & ImportBatch.undone_at.is_null())
+               .order_by(ImportBatch.id.desc()).first())
+    if pending is not None:
+        raise KnownError(LATER_IMPORT, file=pending.file_name, date=_date(pending.started_at))
     bumps: dict[int, int] = {}
-    later = ImportBatch.select().where(ImportBatch.id > batch.id).order_by(ImportBatch.id.desc())
-    for other in later:
-        record = load_undo_record(other.id)
-        updated = set(record.get("updated", {})) & touched
-        if not (updated or set(record.get("customers", [])) & touched):
-            continue
-        if other.undone_at is None:
-            raise KnownError(LATER_IMPORT, file=other.file_name, date=_date(other.started_at))
-        for cid in updated:
+    for cids in updated_by.values():
+        for cid in cids:
             bumps[cid] = bumps.get(cid, 0) + 2
     return bumps
 
 
-def _check_not_edited(created: list[int], updated: dict[int, list],
+def _check_not_edited(created: list[int], updated: dict[int, tuple[int, dict]],
                       bumps: dict[int, int]) -> None:
     """Refuse when a customer created or updated by the batch was saved again since
     (its version moved beyond what this import and later undone imports explain)."""
@@ -252,22 +259,6 @@ def _check_not_edited(created: list[int], updated: dict[int, list],
         raise KnownError(EDITED_SINCE, count=len(edited), code=first.code, name=first.name)
 
 
-def _without_erased(updated: dict[int, list], batch: ImportBatch) -> dict[int, list]:
-    """The updated customers minus those anonymised since the import (core.privacy's
-    erasure): their old personal data must never come back, even with `force`."""
-    prefix = "personal data of "
-    codes = {details[len(prefix):] for (details,) in AuditLog.select(AuditLog.details).where(
-        (AuditLog.action == "erase") & (AuditLog.at >= batch.started_at)).tuples()
-        if details and details.startswith(prefix)}
-    if not codes or not updated:
-        return updated
-    erased = set()
-    for chunk in peewee.chunked(list(updated), CHUNK):
-        erased.update(cid for cid, code in Customer.select(Customer.id, Customer.code).where(
-            Customer.id.in_(chunk)).tuples() if code in codes)
-    return {cid: entry for cid, entry in updated.items() if cid not in erased}
-
-
 def _delete_ids(model, ids: list[int]) -> int:
     count = 0
     for chunk in peewee.chunked(ids, CHUNK):
@@ -275,7 +266,7 @@ def _delete_ids(model, ids: list[int]) -> int:
     return count
 
 
-def _restore(updated: dict[int, list]) -> int:
+def _restore(updated: dict[int, tuple[int, dict]]) -> int:
     """Put the old values back (derived keys recomputed, version + 1), by groups of the
     same changed fields, each group with one UPDATE statement run for every customer."""
     meta = Customer._meta
@@ -302,7 +293,7 @@ def _restore(updated: dict[int, list]) -> int:
     return restored
 
 
-def _remove_links(links: list[list[int]]) -> None:
+def _remove_links(links: list[tuple[int, int]]) -> None:
     by_tag: dict[int, list[int]] = {}
     for cid, tid in links:
         by_tag.setdefault(tid, []).append(cid)

@@ -70,7 +70,7 @@ class _Run:
         self.result = ImportResult(batch_id=0, headers=plan.table.headers)
         # What undo needs (import_history): updated customers' previous values and the
         # version this import left them at, tag links added to them, tags created.
-        self.before: dict[int, list] = {}
+        self.before: dict[int, tuple[int, dict]] = {}
         self.added_links: list[tuple[int, int]] = []
         self.new_tag_ids: list[int] = []
 
@@ -78,6 +78,7 @@ class _Run:
         plan, result = self.plan, self.result
         batch = ImportBatch.create(
             file_name=plan.path.name, sheet=plan.table.sheet, rows_total=len(plan.rows),
+            kind="customers",
             mapping=json.dumps(mapping_module.mapping_by_header(plan.table.headers, plan.mapping),
                                ensure_ascii=False))
         result.batch_id = batch.id
@@ -88,16 +89,14 @@ class _Run:
         new_ids = self._insert_creates(batch.id, total)
         self._apply_updates(len(self.creates), total)
         self._link_tags(new_ids)
-        if self.before or self.new_tag_ids:
-            import_history.save_undo_record(batch.id, {
-                "kind": "customers", "updated": self.before,
-                "links": self.added_links, "tags": self.new_tag_ids})
+        import_history.record_changes(batch.id, self.before, self.added_links,
+                                      self.new_tag_ids)
         ImportBatch.update(finished_at=utcnow(), rows_created=result.created,
                            rows_updated=result.updated, rows_skipped=result.skipped,
                            rows_rejected=result.rejected).where(ImportBatch.id == batch.id).execute()
         AuditLog.create(user=user, action="import", details=json.dumps({
-            "batch": batch.id, "file": plan.path.name, "sheet": plan.table.sheet,
-            "created": result.created, "updated": result.updated, "skipped": result.skipped,
+            "batch": batch.id, "kind": "customers", "file": plan.path.name,
+            "sheet": plan.table.sheet, "created": result.created, "updated": result.updated, "skipped": result.skipped,
             "rejected": result.rejected, "policy": self.policy}, ensure_ascii=False))
         return result
 
@@ -223,11 +222,11 @@ class _Run:
             for row in Customer.select(*read_fields).where(Customer.id.in_(chunk)).tuples():
                 current = dict(zip(read_names, row))
                 changes = self.updates[current["id"]][0]
-                # [version this import leaves, {field: old value}] (import_history reads it)
-                self.before[current["id"]] = [
+                # (version this import leaves, {field: old value}): an ImportChange row
+                self.before[current["id"]] = (
                     current["version"] + 1,
-                    {name: import_history.to_json(current[name]) for name in changes
-                     if name in current and current[name] != changes[name]}]
+                    {name: current[name] for name in changes
+                     if name in current and current[name] != changes[name]})
                 merged = {**current, **changes}
                 merged.update(customers.derived(merged), updated_at=now,
                               version=current["version"] + 1)

@@ -9,7 +9,8 @@ exports of KiotViet and Sapo ("Mã hóa đơn, Thời gian, Mã khách hàng, Kh
 As for customers (importer.py), `plan_purchases()` reads and validates every row
 without writing (a row whose customer cannot be found is rejected with the reason),
 and `run_purchase_import()` writes the valid rows in ONE transaction recorded as an
-ImportBatch, then recomputes the segments, which purchases feed. Amounts go through
+ImportBatch (kind "purchases"; each purchase points to it by Purchase.import_batch,
+which is how undo finds them), then recomputes the segments, which purchases feed. Amounts go through
 normalize.parse_money, dates through normalize.parse_date_cell: the same rules as
 the customer import.
 
@@ -33,7 +34,7 @@ from shopcrm.core.errors import QT_TRANSLATE_NOOP, KnownError, ValidationError
 from shopcrm.db import auto_backup, backup, bulk
 from shopcrm.db.connection import db
 from shopcrm.db.models import AuditLog, Customer, ImportBatch, Purchase, utcnow
-from shopcrm.io import import_history, normalize
+from shopcrm.io import normalize
 from shopcrm.io.importer import (
     POLICIES, CellError, ImportCancelled, ImportPlan, ImportResult, PlannedRow, Progress,
     rolled_back,
@@ -280,6 +281,7 @@ def _write(plan: ImportPlan, policy: str, progress, cancel, user) -> ImportResul
     result = ImportResult(batch_id=0, headers=plan.table.headers)
     batch = ImportBatch.create(
         file_name=plan.path.name, sheet=plan.table.sheet, rows_total=len(plan.rows),
+        kind="purchases",
         mapping=json.dumps(mapping_by_header(plan.table.headers, plan.mapping),
                            ensure_ascii=False))
     result.batch_id = batch.id
@@ -302,10 +304,10 @@ def _write(plan: ImportPlan, policy: str, progress, cancel, user) -> ImportResul
             result.skipped_rows.append(row.row_number)
             continue
         rows.append((values["customer"], values["date"], values.get("description"),
-                     values["amount"], values.get("channel") or "store", values.get("note"), now))
+                     values["amount"], values.get("channel") or "store", values.get("note"), now,
+                     batch.id))
     fields = (Purchase.customer, Purchase.date, Purchase.description, Purchase.amount,
-              Purchase.channel, Purchase.note, Purchase.created_at)
-    before = Purchase.select(peewee.fn.MAX(Purchase.id)).scalar() or 0
+              Purchase.channel, Purchase.note, Purchase.created_at, Purchase.import_batch)
     for start, chunk in zip(range(0, len(rows), INSERT_BATCH), peewee.chunked(rows, INSERT_BATCH)):
         if cancel is not None and cancel():
             raise ImportCancelled()
@@ -313,13 +315,8 @@ def _write(plan: ImportPlan, policy: str, progress, cancel, user) -> ImportResul
         if progress is not None:
             progress(start + len(chunk), len(rows))
     result.created = len(rows)
-    new_ids = [pid for (pid,) in Purchase.select(Purchase.id).where(
-        (Purchase.id > before) & (Purchase.created_at == now)).tuples()]
-    customers = sorted({row[0] for row in rows})
     if rows:
         segments.recompute_all()
-    import_history.save_undo_record(batch.id, {"kind": "purchases", "purchases": new_ids,
-                                               "customers": customers})
     ImportBatch.update(finished_at=utcnow(), rows_created=result.created,
                        rows_skipped=result.skipped, rows_rejected=result.rejected
                        ).where(ImportBatch.id == batch.id).execute()

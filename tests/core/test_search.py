@@ -178,7 +178,7 @@ def test_the_upgrade_to_version_2_builds_the_index_from_existing_rows(shop, db_u
     SchemaVersion.update(version=1).execute()
     connection.close()
     open_database(db_url)
-    assert migrations.schema_version(connection.db.obj) == migrations.CURRENT_VERSION == 2
+    assert migrations.schema_version(connection.db.obj) == migrations.CURRENT_VERSION >= 2
     assert search_index.has_index(connection.db.obj)
     assert listing.find_ids("thu ha") == [shop["ha"]]
     assert listing.find_ids("654321", limit=200) == [shop["duc"]]

@@ -19,7 +19,8 @@ from shopcrm.core import customers, demo, listing, settings
 from shopcrm.db import connection, search_index, transfer
 from shopcrm.db.migrations import CURRENT_VERSION
 from shopcrm.db.models import (
-    ALL_MODELS, AuditLog, CareRule, CareTask, Customer, ImportBatch, Purchase, SchemaVersion,
+    ALL_MODELS, AuditLog, CareRule, CareTask, Customer, ImportBatch, ImportChange, ImportTagLink,
+    Purchase, SchemaVersion, Tag,
 )
 from shopcrm.db.session import open_database
 
@@ -70,6 +71,15 @@ def shop(tmp_path_factory) -> Shop:
         customers.trash([trashed], user="test")
         batch = ImportBatch.create(file_name="khách.xlsx", mapping='{"Tên": "name"}')
         Customer.update(import_batch=batch).where(Customer.id == 2).execute()
+        # What import undo keeps (schema 3): old values as JSON text, a created tag (customer
+        # NULL), the purchases of a purchases import.
+        ImportChange.create(batch=batch, customer=4, version_after=2,
+                            old_values='{"name": "Lê Thị \\"Cũ\\"", "birthday": null}')
+        tag = Tag.create(name="Nhập từ file")
+        ImportTagLink.create(batch=batch, customer=4, tag=tag)
+        ImportTagLink.create(batch=batch, tag=tag, tag_created=True)
+        sales = ImportBatch.create(file_name="bán hàng.csv", kind="purchases")
+        Purchase.update(import_batch=sales).where(Purchase.id.in_([1, 2])).execute()
         # Text that CSV and COPY must carry as it is: separators, quotes, escapes, '' vs NULL.
         Customer.update(notes='dòng 1\ndòng 2\r\n, "trích" \\N \\ \t;', address="",
                         ward=None, email="a,b@example.com").where(Customer.id == 3).execute()

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
 
 from shopcrm.core import customers
 from shopcrm.core.errors import KnownError
-from shopcrm.db.models import AuditLog, Customer, CustomerTag, ImportBatch, Purchase, Tag
+from shopcrm.db.models import (
+    AuditLog, Customer, CustomerTag, ImportBatch, ImportChange, ImportTagLink, Purchase, Tag,
+)
 from shopcrm.io.import_history import list_imports, undo_import
 from shopcrm.io.importer import plan_import, run_import
 
@@ -128,7 +131,7 @@ def test_skipped_rows_leave_nothing_to_restore(shop, tmp_path):
     result = import_file(write_csv(tmp_path / "a.csv", ["An khác,0912345678,x@y.vn,,,"]),
                          policy="skip")
     assert result.skipped == 1
-    assert not AuditLog.select().where(AuditLog.action == "import_before").exists()
+    assert not ImportChange.select().exists()
     assert undo_import(result.batch_id).customers_restored == 0
     assert state(an.id) == before
 
@@ -145,10 +148,65 @@ def test_an_erased_customer_never_gets_its_personal_data_back(shop, tmp_path):
     from shopcrm.core import privacy
 
     an, _ = shop
-    result = import_file(write_csv(tmp_path / "a.csv", ["Nguyễn Văn An,0912345678,an@x.vn,,,"]))
+    result = import_file(write_csv(tmp_path / "a.csv", [
+        "Nguyễn Văn An,0912345678,an@x.vn,,Ghi chú mới,VIP", "Lê Văn Cường,0903000001,,,,"]))
+    assert ImportChange.get(ImportChange.customer == an.id).batch_id == result.batch_id
+    assert ImportTagLink.select().where(ImportTagLink.customer == an.id).count() == 1
     privacy.erase_personal_data(an.id)
+    # The values An had before the import are personal data: erased with the rest.
+    assert not ImportChange.select().where(ImportChange.customer == an.id).exists()
+    assert not ImportTagLink.select().where(ImportTagLink.customer == an.id).exists()
+    assert not any("Khách cũ" in old for (old,) in
+                   ImportChange.select(ImportChange.old_values).tuples())
+    undone = undo_import(result.batch_id)  # nothing of An is restored, nor waited for
+    assert (undone.customers_removed, undone.customers_restored) == (1, 0)
+    erased = Customer.get_by_id(an.id)
+    assert (erased.name, erased.phone, erased.email, erased.notes) == (an.code, None, None, None)
+    assert not Tag.select().where(Tag.name == "VIP").exists()  # created by it, unused now
+
+
+def test_an_erased_customer_the_import_created_is_still_removed_when_forced(shop, tmp_path):
+    from shopcrm.core import privacy
+
+    result = import_file(write_csv(tmp_path / "a.csv", ["Lê Văn Cường,0903000001,,,,"]))
+    cuong = Customer.get(Customer.import_batch == result.batch_id)
+    privacy.erase_personal_data(cuong.id)
     with pytest.raises(KnownError, match="changed after it"):
         undo_import(result.batch_id)
-    assert undo_import(result.batch_id, force=True).customers_restored == 0
-    erased = Customer.get_by_id(an.id)
-    assert (erased.name, erased.phone, erased.email) == (an.code, None, None)
+    assert undo_import(result.batch_id, force=True).customers_removed == 1
+
+
+def test_what_undo_needs_is_kept_in_its_own_tables(shop, tmp_path):
+    an, binh = shop
+    result = import_file(write_csv(tmp_path / "a.csv", [
+        "Nguyễn Văn An,0912345678,an@x.vn,15/06/1985,,VIP|Khách sỉ",
+        "Trần Thị Bình,0987654321,,,,",  # nothing changes: still a row, with no old value
+        "Lê Văn Cường,0903000001,,,,Mới"]))
+    assert (result.created, result.updated) == (1, 2)
+    changes = {c.customer_id: c for c in ImportChange.select()}
+    assert set(changes) == {an.id, binh.id}
+    assert changes[an.id].version_after == Customer.get_by_id(an.id).version
+    assert json.loads(changes[an.id].old_values) == {"email": None, "birthday": "1980-01-02"}
+    assert json.loads(changes[binh.id].old_values) == {}
+    vip, new = Tag.get(Tag.name == "VIP"), Tag.get(Tag.name == "Mới")
+    links = {(link.customer_id, link.tag_id, link.tag_created) for link in ImportTagLink.select()}
+    # An's new VIP link (not Khách sỉ, which An had); the tags the import created.
+    assert links == {(an.id, vip.id, False), (None, vip.id, True), (None, new.id, True)}
+    assert ImportBatch.get_by_id(result.batch_id).kind == "customers"
+    assert not AuditLog.select().where(AuditLog.action == "import_before").exists()
+    undo_import(result.batch_id)
+    assert tags_of(an.id) == {"Khách sỉ"} and Customer.get_by_id(an.id).email is None
+    assert {t.name for t in Tag.select()} == {"Khách sỉ"}
+
+
+def test_a_later_purchases_import_must_be_undone_first(shop, tmp_path):
+    from shopcrm.io.purchases import plan_purchases, run_purchase_import
+
+    first = import_file(write_csv(tmp_path / "a.csv", ["Lê Văn Cường,0903000001,,,,"]))
+    sales = tmp_path / "mua.csv"
+    sales.write_text("SĐT,Ngày,Số tiền\n0903000001,12/03/2025,500000\n", encoding="utf-8")
+    bought = run_purchase_import(plan_purchases(sales))
+    with pytest.raises(KnownError, match="later import of mua.csv"):
+        undo_import(first.batch_id)
+    assert undo_import(bought.batch_id).purchases_removed == 1
+    assert undo_import(first.batch_id).customers_removed == 1

@@ -94,6 +94,8 @@ def test_purchases_are_attached_by_code_or_phone_and_unknown_customers_rejected(
     assert Customer.get_by_id(an.id).funnel_segment is not None
     (summary,) = import_history.list_imports()
     assert summary.kind == "purchases" and summary.created == 3
+    assert batch.kind == "purchases"
+    assert {p.import_batch_id for p in Purchase.select()} == {result.batch_id}
 
 
 def test_importing_the_same_file_twice_skips_what_is_stored(shop, tmp_path):
@@ -159,7 +161,28 @@ def test_undo_removes_the_imported_purchases_only(shop, tmp_path):
                                           f"{an.code},12/03/2025,500000",
                                           f"{an.code},13/03/2025,600000"])
     result = run_purchase_import(plan_purchases(path))
+    typed = P.get(P.amount == 10_000)
+    assert typed.import_batch_id is None
     undone = import_history.undo_import(result.batch_id)
     assert (undone.purchases_removed, undone.customers_removed) == (2, 0)
     assert [p.amount for p in P.select()] == [10_000]
+    assert not AuditLog.select().where(AuditLog.action == "import_before").exists()
     assert Customer.select().count() == 2
+
+
+def test_undoing_a_purchases_import_removes_their_care_tasks_not_done(shop, tmp_path):
+    from shopcrm.core import care_rules
+    from shopcrm.db.models import CareTask
+    from shopcrm.io import import_history, purchases
+
+    care_rules.ensure_default_rules()
+    path = tmp_path / "ban.csv"
+    today = dt.date.today()
+    path.write_text("Mã KH,Ngày,Số tiền\n" + "".join(
+        f"{code},{(today - dt.timedelta(days=1)).strftime('%d/%m/%Y')},100000\n"
+        for code in ("KH000001", "KH000002")), encoding="utf-8")
+    result = purchases.run_purchase_import(purchases.plan_purchases(path))
+    care_rules.generate(today)
+    assert CareTask.select().where(CareTask.source_key.contains(":purchase:")).count() == 4
+    import_history.undo_import(result.batch_id)
+    assert CareTask.select().where(CareTask.source_key.contains(":purchase:")).count() == 0
