@@ -137,11 +137,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--purchases", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
-    print("Method: segments.recompute_all(): one GROUP BY customer over all purchases (sum, "
-          "first, last, distinct days in the loyalty window) + one GROUP BY customer, day "
-          "over the purchases of the last first_big_days; classification in Python; changed "
-          "rows written as one UPDATE … WHERE id IN (≤900 ids) per (segment, tier) pair, "
-          "all in one transaction.")
+    print("Method: segments.recompute_all(). SQLite: one GROUP BY customer over all purchases "
+          "(sum, first, last, distinct days in the loyalty window) + one GROUP BY customer, "
+          "day over the purchases of the last first_big_days; classification in Python; "
+          "changed rows written as one UPDATE … WHERE id IN (≤900 ids) per (segment, tier) "
+          "pair. PostgreSQL: the same aggregates into a temporary table (work_mem 64MB), the "
+          "cuts from its totals in Python, then one UPDATE … FROM with the rules as SQL CASE, "
+          "only where IS DISTINCT FROM. All in one transaction.")
     for url in args.db:
         measure(url, args.customers, args.purchases, args.runs)
     return 0

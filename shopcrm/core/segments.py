@@ -37,14 +37,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import operator
 from calendar import monthrange
 from collections import Counter, defaultdict
 from typing import NamedTuple
 
-from peewee import Case, fn
+from peewee import JOIN, Case, fn
 
 from shopcrm.core import settings
 from shopcrm.core.errors import QT_TRANSLATE_NOOP, KnownError, ValidationError
+from shopcrm.db import connection
 from shopcrm.db.connection import db
 from shopcrm.db.models import FUNNEL_CHOICES, VALUE_CHOICES, Customer, Purchase
 
@@ -208,29 +210,85 @@ class Segments(NamedTuple):
 POTENTIAL = Segments("potential", None)  # what compute() gives a customer without purchases
 
 
+# The rules, written once as data: the Python classification (recompute_customer, and
+# recompute_all on SQLite) and the SQL CASE of recompute_all on PostgreSQL are both
+# generated from them (test_segments checks that the two agree).
+
+Condition = tuple[str, str, object]  # (Activity field, operator, threshold)
+_OPERATORS = {"<": operator.lt, "<=": operator.le, ">=": operator.ge}
+
+
+class Ladder(NamedTuple):
+    """Rules in order, the first whose conditions all hold wins; a threshold of None never
+    holds (no such cut). A customer without purchases (Activity.last is None) is decided
+    before any of them."""
+
+    no_purchase: str | None
+    steps: tuple[tuple[str, tuple[Condition, ...]], ...]  # (segment, conditions)
+    otherwise: str
+
+    def of(self, activity: Activity) -> str | None:
+        return self.classifier()(activity)
+
+    def classifier(self):
+        """of() with the steps prepared once, for many customers."""
+        steps = [(segment, [(Activity._fields.index(field), _OPERATORS[op], value)
+                            for field, op, value in conditions])
+                 for segment, conditions in self.steps
+                 if all(value is not None for _, _, value in conditions)]
+        no_purchase, otherwise = self.no_purchase, self.otherwise
+
+        def of(activity: Activity) -> str | None:
+            if activity.last is None:
+                return no_purchase
+            for segment, conditions in steps:
+                for index, holds, value in conditions:
+                    if not holds(activity[index], value):
+                        break
+                else:
+                    return segment
+            return otherwise
+        return of
+
+    def sql(self, column) -> tuple[str, list]:
+        """The same as one SQL CASE (and its parameters) over columns holding the Activity
+        fields (`column(field)`: their SQL; NULL where None)."""
+        whens, params = [f"WHEN {column('last')} IS NULL THEN {db.param}"], [self.no_purchase]
+        for segment, conditions in self.steps:
+            if any(value is None for _, _, value in conditions):
+                continue
+            tests = " AND ".join(f"{column(field)} {op} {db.param}" for field, op, _ in conditions)
+            whens.append(f"WHEN {tests} THEN {db.param}")
+            params += [value for _, _, value in conditions] + [segment]
+        return f"CASE {' '.join(whens)} ELSE {db.param} END", [*params, self.otherwise]
+
+
+def funnel_ladder(today: dt.date, rules: SegmentRules) -> Ladder:
+    """potential, lapsed, loyal, first_big or new (the module docstring in data)."""
+    return Ladder(POTENTIAL.funnel, (
+        # (today - last).days > lapsed_after_days
+        ("lapsed", (("last", "<", today - dt.timedelta(days=rules.lapsed_after_days)),)),
+        ("loyal", (("loyal_days", ">=", rules.loyal_purchases),)),
+        # (today - first).days <= first_big_days, and that day's receipts together
+        ("first_big", (("first", ">=", rules.first_big_since(today)),
+                       ("first_day_amount", ">=", rules.big_purchase_vnd))),
+    ), "new")
+
+
+def tier_ladder(cuts: Cuts) -> Ladder:
+    """high, low, else average; None without purchases."""
+    return Ladder(POTENTIAL.tier, (("high", (("total", ">=", cuts.high),)),
+                                   ("low", (("total", "<=", cuts.low),))), "average")
+
+
 def funnel_segment(activity: Activity, today: dt.date, rules: SegmentRules) -> str:
     """potential, lapsed, loyal, first_big or new: the first rule that holds."""
-    if activity.last is None:
-        return "potential"
-    if (today - activity.last).days > rules.lapsed_after_days:
-        return "lapsed"
-    if activity.loyal_days >= rules.loyal_purchases:
-        return "loyal"
-    if ((today - activity.first).days <= rules.first_big_days
-            and activity.first_day_amount >= rules.big_purchase_vnd):
-        return "first_big"
-    return "new"
+    return funnel_ladder(today, rules).of(activity)
 
 
 def value_tier(activity: Activity, cuts: Cuts) -> str | None:
     """high, average or low by total spent against the shop's cuts; None without purchases."""
-    if activity.last is None:
-        return None
-    if cuts.high is not None and activity.total >= cuts.high:
-        return "high"
-    if cuts.low is not None and activity.total <= cuts.low:
-        return "low"
-    return "average"
+    return tier_ladder(cuts).of(activity)
 
 
 def compute(activity: Activity, cuts: Cuts, today: dt.date, rules: SegmentRules) -> Segments:
@@ -313,24 +371,97 @@ def recompute_all(today: dt.date | None = None, rules: SegmentRules | None = Non
     today = today or dt.date.today()
     rules = rules or SegmentRules.from_setting()
     with db.atomic():
-        activities = _activities(today, rules)
-        current = _rows(Customer.select(Customer.id, Customer.deleted_at.is_null(False),
-                                         Customer.funnel_segment, Customer.value_tier))
-        cuts = Cuts.of([activities[cid].total for cid, trashed, _, _ in current
-                        if not trashed and cid in activities], rules)
-        changes: dict[Segments, list[int]] = defaultdict(list)
-        funnel, tier = Counter(), Counter()
-        for cid, trashed, old_funnel, old_tier in current:
-            activity = activities.get(cid)
-            new = POTENTIAL if activity is None else compute(activity, cuts, today, rules)
-            if new != (old_funnel, old_tier):
-                changes[new].append(cid)
-            if not trashed:
-                funnel[new.funnel] += 1
-                tier[new.tier] += 1
-        changed = _write(changes)
+        if connection.is_sqlite():
+            changed, funnel, tier = _recompute_in_python(today, rules)
+        else:
+            changed = _recompute_in_sql(today, rules)
+            funnel, tier = counts()
         settings.put(COMPUTED_KEY, {"on": today.isoformat(), "rules": rules.to_setting()})
-    return Recomputed(changed, _counted(funnel, FUNNEL_CHOICES), _counted(tier, VALUE_CHOICES))
+    return Recomputed(changed, funnel, tier)
+
+
+def _recompute_in_python(today: dt.date, rules: SegmentRules
+                         ) -> tuple[int, dict[str, int], dict[str, int]]:
+    """SQLite: the aggregates read, classified in Python, the changes written by pair."""
+    activities = _activities(today, rules)
+    current = _rows(Customer.select(Customer.id, Customer.deleted_at.is_null(False),
+                                     Customer.funnel_segment, Customer.value_tier))
+    cuts = Cuts.of([activities[cid].total for cid, trashed, _, _ in current
+                    if not trashed and cid in activities], rules)
+    funnel_of, tier_of = funnel_ladder(today, rules).classifier(), tier_ladder(cuts).classifier()
+    changes: dict[Segments, list[int]] = defaultdict(list)
+    funnel, tier = Counter(), Counter()
+    for cid, trashed, old_funnel, old_tier in current:
+        activity = activities.get(cid, NO_PURCHASE)
+        new = Segments(funnel_of(activity), tier_of(activity))
+        if new != (old_funnel, old_tier):
+            changes[new].append(cid)
+        if not trashed:
+            funnel[new.funnel] += 1
+            tier[new.tier] += 1
+    return _write(changes), _counted(funnel, FUNNEL_CHOICES), _counted(tier, VALUE_CHOICES)
+
+
+_ACTIVITY_TABLE = "segment_activity"
+
+
+def _recompute_in_sql(today: dt.date, rules: SegmentRules) -> int:
+    """PostgreSQL: the aggregates into a temporary table, the cuts from its totals
+    (Cuts.of), and one UPDATE ... FROM that classifies with the SQL of the same rules and
+    writes only the customers whose segments differ. Python never sees 100,000 rows:
+    only the totals of the buyers. Returns how many customers were written."""
+    sql, params = _activity_query(today, rules).sql()
+    previous = db.execute_sql("SELECT current_setting('work_mem')").fetchone()[0]
+    db.execute_sql("SELECT set_config('work_mem', '64MB', true)")  # sorts in memory
+    db.execute_sql(f"CREATE TEMPORARY TABLE {_ACTIVITY_TABLE} ON COMMIT DROP AS {sql}", params)
+    totals = db.execute_sql(f"SELECT total FROM {_ACTIVITY_TABLE} "
+                            "WHERE NOT trashed AND total IS NOT NULL").fetchall()
+    cuts = Cuts.of([int(total) for (total,) in totals], rules)
+
+    def column(field: str) -> str:
+        return f"a.{_quote(field)}"
+
+    funnel_case, funnel_params = funnel_ladder(today, rules).sql(column)
+    tier_case, tier_params = tier_ladder(cuts).sql(column)
+    fields = Customer._meta.fields
+    table, cid = _quote(Customer._meta.table_name), _quote(fields["id"].column_name)
+    funnel, tier = (_quote(fields[name].column_name) for name in ("funnel_segment",
+                                                                     "value_tier"))
+    cursor = db.execute_sql(
+        f"UPDATE {table} SET {funnel} = v.funnel, {tier} = v.tier "
+        f"FROM (SELECT a.id, {funnel_case} AS funnel, {tier_case} AS tier "
+        f"FROM {_ACTIVITY_TABLE} a) AS v "
+        f"WHERE {table}.{cid} = v.id AND ({table}.{funnel} IS DISTINCT FROM v.funnel "
+        f"OR {table}.{tier} IS DISTINCT FROM v.tier)", [*funnel_params, *tier_params])
+    changed = cursor.rowcount
+    db.execute_sql(f"DROP TABLE {_ACTIVITY_TABLE}")  # at once: an outer transaction goes on
+    db.execute_sql("SELECT set_config('work_mem', %s, true)", [previous])
+    return changed
+
+
+def _activity_query(today: dt.date, rules: SegmentRules):
+    """Every customer (id, trashed) with the fields of their Activity, as one query:
+    the aggregates of _activities(), NULL (0 for first_day_amount) without purchases."""
+    loyal = Case(None, [(Purchase.date >= rules.loyal_since(today), Purchase.date)], None)
+    act = (Purchase.select(Purchase.customer.alias("cid"), fn.SUM(Purchase.amount).alias("total"),
+                           fn.MIN(Purchase.date).alias("first"),
+                           fn.MAX(Purchase.date).alias("last"),
+                           fn.COUNT(loyal.distinct()).alias("loyal_days"))
+           .group_by(Purchase.customer).cte("act"))
+    first_day = (Purchase.select(Purchase.customer.alias("cid"),
+                                 fn.SUM(Purchase.amount).alias("amount"))
+                 .join(act, on=((act.c.cid == Purchase.customer)
+                                & (act.c.first == Purchase.date)))
+                 .where(Purchase.date >= rules.first_big_since(today))
+                 .group_by(Purchase.customer).cte("first_day"))
+    return (Customer.select(Customer.id.alias("id"),
+                            Customer.deleted_at.is_null(False).alias("trashed"),
+                            act.c.total.alias("total"), act.c.first.alias("first"),
+                            act.c.last.alias("last"), act.c.loyal_days.alias("loyal_days"),
+                            fn.COALESCE(first_day.c.amount, 0).alias("first_day_amount"))
+            .join(act, JOIN.LEFT_OUTER, on=(act.c.cid == Customer.id))
+            .join(first_day, JOIN.LEFT_OUTER, on=(first_day.c.cid == Customer.id))
+            .with_cte(act, first_day))
 
 
 def _write(changes: dict[Segments, list[int]]) -> int:
@@ -349,15 +480,17 @@ def _write(changes: dict[Segments, list[int]]) -> int:
 
 def _update_sql(count: int) -> str:
     """UPDATE customer SET funnel_segment = ?, value_tier = ? WHERE id IN (?, ...)."""
-    def quote(name: str) -> str:
-        return f"{db.quote[0]}{name}{db.quote[-1]}"
-
+    quote = _quote
     fields = Customer._meta.fields
     marks = ", ".join([db.param] * count)
     return (f"UPDATE {quote(Customer._meta.table_name)} "
             f"SET {quote(fields['funnel_segment'].column_name)} = {db.param}, "
             f"{quote(fields['value_tier'].column_name)} = {db.param} "
             f"WHERE {quote(fields['id'].column_name)} IN ({marks})")
+
+
+def _quote(name: str) -> str:
+    return f"{db.quote[0]}{name}{db.quote[-1]}"
 
 
 def recompute_customer(customer_id: int, today: dt.date | None = None,

@@ -251,3 +251,64 @@ def test_cli_segments_prints_code_segment_and_tier(db, db_url, capsys):
     assert json.loads(capsys.readouterr().out) == [
         {"code": "KH000001", "segment": "first_big", "tier": "high"},
         {"code": "KH000002", "segment": "potential", "tier": None}]
+
+
+# -- the SQL of recompute_all on PostgreSQL against the Python rules -----------------------
+
+def test_sql_case_is_generated_from_the_same_rules_as_python():
+    ladder = segments.funnel_ladder(TODAY, RULES)
+    sql, params = ladder.sql(lambda field: field)
+    assert sql.count("WHEN") == 1 + len(ladder.steps)
+    assert params[0] == "potential" and params[-1] == "new"
+    assert [p for p in params if isinstance(p, str)] == ["potential", "lapsed", "loyal",
+                                                         "first_big", "new"]
+    no_cut, _ = segments.tier_ladder(Cuts(None, 500)).sql(lambda field: field)
+    assert no_cut.count("WHEN") == 2  # no high cut: that step never holds, as in Python
+
+
+@pytest.mark.parametrize("rules", [
+    RULES,
+    SegmentRules(lapsed_after_days=30, loyal_purchases=2, loyal_months=1, big_purchase_vnd=2000,
+                 first_big_days=10, high_value_percent=0, low_value_percent=100),
+    SegmentRules(lapsed_after_days=5, loyal_purchases=4, loyal_months=2, big_purchase_vnd=1000,
+                 first_big_days=45, high_value_percent=100, low_value_percent=0),
+    SegmentRules(high_value_percent=7, low_value_percent=13, big_purchase_vnd=3000),
+])
+def test_postgresql_sql_path_agrees_with_the_python_rules(fresh_pg_url, rules):
+    """recompute_all() classifies in SQL on PostgreSQL: the same results as the Python path
+    (the reference, used on SQLite) on customers at every threshold, trashed ones included."""
+    import random
+
+    from shopcrm.db.session import open_database
+
+    open_database(fresh_pg_url)
+    try:
+        rng = random.Random(7)
+        edges = {0, 1, 2, 3, 5, 9, 10, 11, 29, 30, 31, 44, 45, 46, 89, 90, 91, 179, 180, 181,
+                 364, 365, 366, 400}
+        edges |= {(TODAY - segments.months_before(TODAY, m)).days + d
+                  for m in (1, 2, 12) for d in (-1, 0, 1)}
+        amounts = [500, 999, 1000, 1001, 1999, 2000, 2500, 2_500_000, 4_999_999, 5_000_000]
+        ids = [customer(*[(days_ago(rng.choice(sorted(edges))), rng.choice(amounts))
+                          for _ in range(rng.choice([0, 1, 1, 2, 3, 4, 6]))], name=f"K{n}")
+               for n in range(150)]
+        customers.trash(rng.sample(ids, 15))
+
+        def stored_all():
+            return {cid: (funnel, tier) for cid, funnel, tier in Customer.select(
+                Customer.id, Customer.funnel_segment, Customer.value_tier).tuples()}
+
+        with connection.db.atomic():
+            assert segments._recompute_in_python(TODAY, rules)[0] == len(ids)
+        expected = stored_all()
+        Customer.update(funnel_segment="loyal", value_tier="low").execute()  # all stale
+        result = segments.recompute_all(TODAY, rules)
+        assert stored_all() == expected
+        assert result.changed == sum(segs != ("loyal", "low") for segs in expected.values())
+        assert segments.recompute_all(TODAY, rules).changed == 0
+        living = {cid for (cid,) in Customer.select(Customer.id)
+                  .where(Customer.deleted_at.is_null()).tuples()}
+        assert sum(result.funnel.values()) == len(living)
+        assert result.funnel["potential"] == sum(expected[c][0] == "potential" for c in living)
+    finally:
+        connection.close()
