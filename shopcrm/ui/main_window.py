@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QSplitter,
 )
 
-from shopcrm.core import care, customers, listing, privacy, security, segments
+from shopcrm.core import care, care_rules, customers, listing, privacy, security, segments
 from shopcrm.core import settings as shop_settings
 from shopcrm.core.errors import KnownError
 from shopcrm.db import connection
@@ -382,22 +382,34 @@ class MainWindow(QMainWindow):
         dialog.exec()
 
     def keep_segments_fresh(self, today: dt.date | None = None) -> jobs.Job | None:
-        """Customers become lapsed as days pass, without any edit: once a day (at start,
-        and when the date changes while the window is open) the segments are computed
-        again, in the background (~1-5 s for 100,000 customers and 1,000,000 purchases)."""
+        """Once a day (at start, and when the date changes while the window is open), in
+        the background: the segments are computed again (customers become lapsed as days
+        pass, without any edit: ~1-5 s for 100,000 customers and 1,000,000 purchases),
+        then the care rules create the day's tasks (birthdays, win-backs, catch-up)."""
         today = today or dt.date.today()
         if self.read_only or self._segments_day == today:
             return None
         self._segments_day = today
-        return jobs.Job(self, "", lambda progress, cancelled: segments.recompute_if_stale(today),
-                        quiet=True).success(self._segments_recomputed).failure(
-            lambda exc: log.warning("segments not recomputed: %s", exc)).start()
 
-    def _segments_recomputed(self, result) -> None:
+        def work(_progress, _cancelled):
+            recomputed = segments.recompute_if_stale(today)
+            care_rules.ensure_default_rules()
+            return recomputed, care_rules.generate(today)
+
+        return jobs.Job(self, "", work, quiet=True).success(self._day_started).failure(
+            lambda exc: log.warning("segments or care tasks not updated: %s", exc)).start()
+
+    def _day_started(self, result) -> None:
+        recomputed, generated = result
         # The window may have been closed (or moved to another database) meanwhile.
-        if result is not None and result.changed and shiboken6.isValid(self) \
-                and self.isVisible():
+        if not shiboken6.isValid(self) or not self.isVisible():
+            return
+        if recomputed is not None and recomputed.changed:
             self._segments_changed()
+        if generated.total:
+            self.care.refresh()
+            if not self.statusBar().currentMessage():  # never over a message being read
+                self._greet()
 
     def _segments_changed(self) -> None:
         """Badges, counts and the detail header show the new segments."""

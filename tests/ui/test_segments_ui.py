@@ -101,3 +101,17 @@ def test_a_purchase_added_in_the_detail_pane_updates_badge_header_and_counts(
     assert segment_cell(window).data() == "First big purchase"
     assert "First big purchase" in window.form.figures.text()
     assert window.sidebar.entry_titled("First big purchase").text(1) == "1"
+
+
+def test_the_days_care_tasks_are_created_by_the_window(window, qtbot):
+    """A birthday today becomes a greeting in the care pane without anyone asking."""
+    from shopcrm.db.models import CareTask
+
+    qtbot.waitUntil(lambda: window._segments_day is not None and not jobs._running,
+                    timeout=10_000)
+    later = TODAY + dt.timedelta(days=1)
+    customers.create({"name": "Trần Thị Mai", "birthday": later.replace(year=1990)
+                      if (later.month, later.day) != (2, 29) else dt.date(1992, 2, 29)})
+    job = window.keep_segments_fresh(later)
+    qtbot.waitUntil(lambda: not job.is_running(), timeout=10_000)
+    assert CareTask.select().where(CareTask.task_type == "birthday").count() == 1
