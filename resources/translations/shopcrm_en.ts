@@ -1870,6 +1870,10 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>A repeat is &quot;yearly&quot;, &quot;days:N&quot; or &quot;months:N&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>A smart list&apos;s name can have at most {max} characters.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1979,6 +1983,10 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>Only an open complaint can be taken in hand.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Put a task off to today or later.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2147,6 +2155,14 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>This shop&apos;s database is at schema version {found}, and this ShopCRM copies version {current} only. Open it once with this ShopCRM to upgrade it, then copy it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This task is already finished.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This task no longer exists (deleted at another counter?).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2709,6 +2725,25 @@ Last backup: {when}</source>
     </message>
 </context>
 <context>
+    <name>printing</name>
+    <message>
+        <source>PDF document (*.pdf)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Page {page} / {pages}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save summaries as PDF</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save the customer list as PDF</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>reports</name>
     <message>
         <source>Average resolution time: the days from a complaint to its resolution, over the complaints resolved during the period.</source>
@@ -2797,6 +2832,10 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Care catch-up days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Lock after minutes idle</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2816,6 +2855,10 @@ Last backup: {when}</source>
         <source>Smart lists</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>VND per loyalty point</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>summary</name>
@@ -2828,11 +2871,27 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Average rating</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Birthday</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Contact</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Customer list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Customer summary</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2844,7 +2903,11 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Gender</source>
+        <source>In the trash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Key figures</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2856,6 +2919,10 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Notes</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2864,7 +2931,15 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Open complaints</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Phone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Printed {date}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2876,15 +2951,23 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Referrals</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Segment</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Source</source>
+        <source>Total spent</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Total spent</source>
+        <source>… and {count} more</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>★ Loyal customer</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -1875,6 +1875,10 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Đánh giá từ 1 đến 5 sao.</translation>
     </message>
     <message>
+        <source>A repeat is &quot;yearly&quot;, &quot;days:N&quot; or &quot;months:N&quot;.</source>
+        <translation>Lặp lại phải là &quot;yearly&quot;, &quot;days:N&quot; hoặc &quot;months:N&quot;.</translation>
+    </message>
+    <message>
         <source>A smart list&apos;s name can have at most {max} characters.</source>
         <translation>Tên danh sách thông minh dài tối đa {max} ký tự.</translation>
     </message>
@@ -1985,6 +1989,10 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>Only an open complaint can be taken in hand.</source>
         <translation>Chỉ có thể tiếp nhận xử lý khiếu nại đang mở.</translation>
+    </message>
+    <message>
+        <source>Put a task off to today or later.</source>
+        <translation>Chỉ có thể dời việc đến hôm nay hoặc sau đó.</translation>
     </message>
     <message>
         <source>Say who handles the complaint.</source>
@@ -2153,6 +2161,14 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>This shop&apos;s database is at schema version {found}, and this ShopCRM copies version {current} only. Open it once with this ShopCRM to upgrade it, then copy it.</source>
         <translation>Cơ sở dữ liệu của cửa hàng này ở phiên bản cấu trúc {found}, còn ShopCRM này chỉ sao chép phiên bản {current}. Hãy mở nó một lần bằng ShopCRM này để nâng cấp, rồi sao chép.</translation>
+    </message>
+    <message>
+        <source>This task is already finished.</source>
+        <translation>Việc này đã xong rồi.</translation>
+    </message>
+    <message>
+        <source>This task no longer exists (deleted at another counter?).</source>
+        <translation>Việc này không còn nữa (có thể đã bị xóa ở quầy khác?).</translation>
     </message>
     <message>
         <source>Two columns are set to {field}: choose one.</source>
@@ -2714,6 +2730,25 @@ Sao lưu gần nhất: {when}</translation>
     </message>
 </context>
 <context>
+    <name>printing</name>
+    <message>
+        <source>PDF document (*.pdf)</source>
+        <translation>Tài liệu PDF (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Page {page} / {pages}</source>
+        <translation>Trang {page} / {pages}</translation>
+    </message>
+    <message>
+        <source>Save summaries as PDF</source>
+        <translation>Lưu tóm tắt thành PDF</translation>
+    </message>
+    <message>
+        <source>Save the customer list as PDF</source>
+        <translation>Lưu danh sách khách hàng thành PDF</translation>
+    </message>
+</context>
+<context>
     <name>reports</name>
     <message>
         <source>Average resolution time: the days from a complaint to its resolution, over the complaints resolved during the period.</source>
@@ -2802,6 +2837,10 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Mật khẩu ứng dụng</translation>
     </message>
     <message>
+        <source>Care catch-up days</source>
+        <translation>Số ngày bù việc chăm sóc</translation>
+    </message>
+    <message>
         <source>Lock after minutes idle</source>
         <translation>Tự khóa sau số phút không dùng</translation>
     </message>
@@ -2821,6 +2860,10 @@ Sao lưu gần nhất: {when}</translation>
         <source>Smart lists</source>
         <translation>Danh sách thông minh</translation>
     </message>
+    <message>
+        <source>VND per loyalty point</source>
+        <translation>Số đồng cho mỗi điểm tích lũy</translation>
+    </message>
 </context>
 <context>
     <name>summary</name>
@@ -2833,12 +2876,28 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Trung bình mỗi lần mua</translation>
     </message>
     <message>
+        <source>Average rating</source>
+        <translation>Đánh giá trung bình</translation>
+    </message>
+    <message>
         <source>Birthday</source>
         <translation>Ngày sinh</translation>
     </message>
     <message>
         <source>Code</source>
         <translation>Mã khách hàng</translation>
+    </message>
+    <message>
+        <source>Contact</source>
+        <translation>Liên hệ</translation>
+    </message>
+    <message>
+        <source>Customer list</source>
+        <translation>Danh sách khách hàng</translation>
+    </message>
+    <message>
+        <source>Customer summary</source>
+        <translation>Tóm tắt khách hàng</translation>
     </message>
     <message>
         <source>Email</source>
@@ -2849,8 +2908,12 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Phản hồi, đánh giá</translation>
     </message>
     <message>
-        <source>Gender</source>
-        <translation>Giới tính</translation>
+        <source>In the trash</source>
+        <translation>Trong thùng rác</translation>
+    </message>
+    <message>
+        <source>Key figures</source>
+        <translation>Số liệu chính</translation>
     </message>
     <message>
         <source>Last purchase</source>
@@ -2861,6 +2924,10 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Giao dịch gần đây</translation>
     </message>
     <message>
+        <source>Name</source>
+        <translation>Tên</translation>
+    </message>
+    <message>
         <source>Notes</source>
         <translation>Ghi chú</translation>
     </message>
@@ -2869,8 +2936,16 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Việc chăm sóc đang chờ</translation>
     </message>
     <message>
+        <source>Open complaints</source>
+        <translation>Khiếu nại chưa xử lý</translation>
+    </message>
+    <message>
         <source>Phone</source>
         <translation>Điện thoại</translation>
+    </message>
+    <message>
+        <source>Printed {date}</source>
+        <translation>In ngày {date}</translation>
     </message>
     <message>
         <source>Purchases</source>
@@ -2881,16 +2956,24 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Trao đổi gần đây</translation>
     </message>
     <message>
+        <source>Referrals</source>
+        <translation>Khách đã giới thiệu</translation>
+    </message>
+    <message>
         <source>Segment</source>
         <translation>Nhóm khách</translation>
     </message>
     <message>
-        <source>Source</source>
-        <translation>Nguồn khách hàng</translation>
-    </message>
-    <message>
         <source>Total spent</source>
         <translation>Tổng tiền đã mua</translation>
+    </message>
+    <message>
+        <source>… and {count} more</source>
+        <translation>… và {count} mục khác</translation>
+    </message>
+    <message>
+        <source>★ Loyal customer</source>
+        <translation>★ Khách thân thiết</translation>
     </message>
 </context>
 </TS>
