@@ -841,7 +841,7 @@ Save anyway, or open the customer already there (what you typed here is not save
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Select a customer to print their summary.</source>
+        <source>Select the customers whose summaries to print.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -862,6 +862,10 @@ Save anyway, or open the customer already there (what you typed here is not save
     </message>
     <message>
         <source>Wait until the work in progress has finished, then restore.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Written to {path}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1171,7 +1175,7 @@ Save anyway, or open the customer already there (what you typed here is not save
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>&amp;Print summary…</source>
+        <source>&amp;Print summaries…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1264,6 +1268,18 @@ Save anyway, or open the customer already there (what you typed here is not save
     </message>
     <message>
         <source>Personal data erased.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Print customer &amp;list…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sa&amp;ve customer list as PDF…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save summaries as P&amp;DF…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

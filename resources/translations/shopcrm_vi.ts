@@ -845,8 +845,8 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
         <translation>Lưu các dòng không nhập được kèm lý do ra tệp riêng, để sửa lại rồi nhập lại?</translation>
     </message>
     <message>
-        <source>Select a customer to print their summary.</source>
-        <translation>Vui lòng chọn một khách hàng để in thông tin.</translation>
+        <source>Select the customers whose summaries to print.</source>
+        <translation>Hãy chọn khách hàng cần in tóm tắt.</translation>
     </message>
     <message>
         <source>ShopCRM database (*.db)</source>
@@ -867,6 +867,10 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
     <message>
         <source>Wait until the work in progress has finished, then restore.</source>
         <translation>Hãy đợi công việc đang chạy xong rồi mới khôi phục.</translation>
+    </message>
+    <message>
+        <source>Written to {path}</source>
+        <translation>Đã ghi vào {path}</translation>
     </message>
     <message>
         <source>{count} customers written to {path}</source>
@@ -1175,7 +1179,7 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
         <translation>&amp;Thêm khách hàng mới</translation>
     </message>
     <message>
-        <source>&amp;Print summary…</source>
+        <source>&amp;Print summaries…</source>
         <translation>&amp;In thông tin khách hàng…</translation>
     </message>
     <message>
@@ -1269,6 +1273,18 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
     <message>
         <source>Personal data erased.</source>
         <translation>Đã xóa dữ liệu cá nhân.</translation>
+    </message>
+    <message>
+        <source>Print customer &amp;list…</source>
+        <translation>In &amp;danh sách khách hàng…</translation>
+    </message>
+    <message>
+        <source>Sa&amp;ve customer list as PDF…</source>
+        <translation>Lưu danh sách thàn&amp;h PDF…</translation>
+    </message>
+    <message>
+        <source>Save summaries as P&amp;DF…</source>
+        <translation>Lưu tóm tắt thành PD&amp;F…</translation>
     </message>
     <message>
         <source>Saved.</source>

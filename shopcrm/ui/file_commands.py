@@ -9,18 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt
-from PySide6.QtGui import QTextDocument
-from PySide6.QtPrintSupport import QPrintPreviewDialog, QPrinter
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from shopcrm.core.errors import KnownError
-from shopcrm.io.summary import customer_summary_html
-from shopcrm.ui import i18n, jobs
+from shopcrm.ui import i18n, jobs, printing
 from shopcrm.ui.import_dialog import save_rejects
 from shopcrm.ui.import_history_dialog import ImportHistoryDialog
 from shopcrm.ui.import_wizard import ImportWizard
-from shopcrm.ui.labels import label
 
 
 class FileCommands(QObject):
@@ -147,25 +143,35 @@ class FileCommands(QObject):
             self.tr("Backup saved and verified: {path}").format(path=target), 8000)
         self.window.backups.show_last()
 
+    def _chosen_ids(self) -> list[int]:
+        """The selected customers, else the one shown: what a summary is printed for."""
+        ids = self.window.list.selected_ids()
+        if not ids and self.window._shown_id is not None:
+            ids = [self.window._shown_id]
+        if not ids:
+            self.window.inform(self.tr("Select the customers whose summaries to print."))
+        return ids
+
     def print_summary(self) -> None:
-        customer_id = self.window.list.current_id() or self.window._shown_id
-        if customer_id is None:
-            self.window.inform(self.tr("Select a customer to print their summary."))
-            return
-        document = self.summary_document(customer_id)
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        preview = QPrintPreviewDialog(printer, self.window)
-        preview.paintRequested.connect(document.print_)
-        preview.exec()
+        """File > Print summaries: one page per selected customer, in the print preview."""
+        if ids := self._chosen_ids():
+            printing.preview_summaries(self.window, ids)
 
-    def summary_document(self, customer_id: int) -> QTextDocument:
-        html = customer_summary_html(
-            customer_id, lambda text: QCoreApplication.translate("summary", text),
-            i18n.money, i18n.date_text, label)
-        document = QTextDocument(self)
-        document.setHtml(html)
-        return document
+    def save_summaries_pdf(self) -> None:
+        if ids := self._chosen_ids():
+            printing.save_summaries_pdf(self.window, ids, on_done=self._saved_pdf)
 
+    def print_list(self) -> None:
+        """File > Print customer list: the list as it is shown (search and filter)."""
+        printing.print_list(self.window, self.window.list.model.all_ids())
+
+    def save_list_pdf(self) -> None:
+        printing.save_list_pdf(self.window, self.window.list.model.all_ids(),
+                               on_done=self._saved_pdf)
+
+    def _saved_pdf(self, path) -> None:
+        self.window.statusBar().showMessage(
+            self.tr("Written to {path}").format(path=path), 8000)
 
     def open_restore_dialog(self) -> None:
         from shopcrm.ui.restore_dialog import RestoreDialog

@@ -123,8 +123,14 @@ class MainWindow(QMainWindow):
              self.files.export_file),
             ("import_history", self.tr("Import &history…"), QKeySequence(),
              self.files.open_import_history),
-            ("print", self.tr("&Print summary…"), QKeySequence.StandardKey.Print,
+            ("print", self.tr("&Print summaries…"), QKeySequence.StandardKey.Print,
              self.files.print_summary),
+            ("summaries_pdf", self.tr("Save summaries as P&DF…"), QKeySequence(),
+             self.files.save_summaries_pdf),
+            ("print_list", self.tr("Print customer &list…"), QKeySequence(),
+             self.files.print_list),
+            ("list_pdf", self.tr("Sa&ve customer list as PDF…"), QKeySequence(),
+             self.files.save_list_pdf),
             ("backup", self.tr("&Back up now…"), QKeySequence("Ctrl+Shift+B"),
              self.files.backup_now),
             ("restore", self.tr("&Restore from backup…"), QKeySequence(),
@@ -162,8 +168,9 @@ class MainWindow(QMainWindow):
 
     def _make_menus(self) -> None:
         menus = [
-            (self.tr("&File"), ["import", "import_history", "export", None, "print", None,
-                               "backup", "restore", None, "quit"]),
+            (self.tr("&File"), ["import", "import_history", "export", None, "print",
+                               "summaries_pdf", "print_list", "list_pdf", None, "backup",
+                               "restore", None, "quit"]),
             (self.tr("&Edit"), ["undo", "redo"]),
             (self.tr("&Customer"), ["new", "save", "delete", "trash", "duplicates", "complaints",
                                     None,
@@ -213,7 +220,7 @@ class MainWindow(QMainWindow):
 
     def _show(self, customer_id: int | None) -> None:
         self._shown_id = customer_id
-        for name in ("delete", "print", "export_personal", "erase"):
+        for name in ("delete", "print", "summaries_pdf", "export_personal", "erase"):
             self.actions[name].setEnabled(customer_id is not None
                                           and not (self.read_only and name in EDITING_ACTIONS))
         self.records.show_customer(customer_id)

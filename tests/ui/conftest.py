@@ -31,13 +31,19 @@ def collect_widgets():
 
 @pytest.fixture
 def window(qtbot, db, db_url):
-    """The main window, in English, on an empty database of each kind."""
+    """The main window, in English, on an empty database of each kind, settled."""
     from shopcrm.ui.app import make_application
     from shopcrm.ui.main_window import MainWindow
+
+    from shopcrm.ui import jobs
 
     make_application("en")
     main = MainWindow(db_url)
     main.show()
+    # After its first paint the window computes segments and the day's care tasks, and
+    # counts the sidebar's lists, in the background: a test starts once that is done.
+    qtbot.waitUntil(lambda: main._segments_day is not None and not jobs._running,
+                    timeout=10_000)
     yield main
     # Closing asks about unsaved edits; a test that left some answers "discard".
     main.form.ask_unsaved = lambda: QMessageBox.StandardButton.Discard

@@ -125,10 +125,36 @@ def test_export_runs_in_the_background(window, qtbot, tmp_path):
     assert target.exists()
 
 
-def test_summary_document_holds_the_customer(window):
-    customer = customers.create({"name": "Nguyễn Thị Thu Hà", "phone": "0912345678"})
-    text = window.files.summary_document(customer.id).toPlainText()
-    assert "Nguyễn Thị Thu Hà" in text and "0912 345 678" in text
+def test_print_summaries_previews_one_page_per_selected_customer(window, monkeypatch):
+    from shopcrm.ui import printing
+
+    ids = [customers.create({"name": name}).id for name in ("Nguyễn Thị Thu Hà", "Lê An")]
+    window.refresh()
+    window.list.select_row(0)  # a customer shown: the action is enabled
+    window.list.view.selectAll()
+    shown = []
+    monkeypatch.setattr(printing, "preview_summaries", lambda parent, ids: shown.append(ids))
+    window.actions["print"].trigger()
+    assert sorted(shown[0]) == sorted(ids)
+    window.list.view.clearSelection()
+    window._shown_id = None
+    messages = []
+    monkeypatch.setattr(window, "inform", lambda text, icon=None: messages.append(text))
+    window.files.print_summary()
+    assert messages == ["Select the customers whose summaries to print."]
+
+
+def test_the_list_printout_follows_the_filter(window, monkeypatch):
+    from shopcrm.ui import printing
+
+    customers.create({"name": "Nguyễn Thị Thu Hà", "province": "Hà Nội"})
+    customers.create({"name": "Lê An", "province": "Huế"})
+    window.refresh()
+    window.list.set_filter({"province": ["Huế"]})
+    printed = []
+    monkeypatch.setattr(printing, "print_list", lambda parent, ids: printed.append(ids))
+    window.actions["print_list"].trigger()
+    assert [customers.get(i).name for i in printed[0]] == ["Lê An"]
 
 
 def test_import_a_spreadsheet_from_the_window(window, qtbot, tmp_path, monkeypatch):
@@ -232,21 +258,6 @@ def test_the_window_speaks_vietnamese(qtbot, db, db_url):
         assert main.form.errors["name"].text() == "Vui lòng nhập tên khách hàng."
     finally:
         make_application("en")
-
-
-def test_summary_prints_to_pdf_with_vietnamese_text(window, tmp_path):
-    from PySide6.QtGui import QPageSize
-    from PySide6.QtPrintSupport import QPrinter
-
-    customer = customers.create({"name": "Đặng Thị Ngọc Ánh", "phone": "0912345678"})
-    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-    printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    target = tmp_path / "summary.pdf"
-    printer.setOutputFileName(str(target))
-    window.files.summary_document(customer.id).print_(printer)
-    data = target.read_bytes()
-    assert data.startswith(b"%PDF") and len(data) > 1000
 
 
 def test_a_save_over_another_counters_change_asks_and_shows_it(window, qtbot, monkeypatch):
