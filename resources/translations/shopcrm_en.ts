@@ -2903,6 +2903,10 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Customer code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Customer list</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2916,6 +2920,10 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>Feedback</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Form of address</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

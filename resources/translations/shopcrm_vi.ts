@@ -2908,6 +2908,10 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Liên hệ</translation>
     </message>
     <message>
+        <source>Customer code</source>
+        <translation>Mã khách hàng</translation>
+    </message>
+    <message>
         <source>Customer list</source>
         <translation>Danh sách khách hàng</translation>
     </message>
@@ -2922,6 +2926,10 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>Feedback</source>
         <translation>Phản hồi, đánh giá</translation>
+    </message>
+    <message>
+        <source>Form of address</source>
+        <translation>Xưng hô</translation>
     </message>
     <message>
         <source>In the trash</source>

@@ -42,6 +42,8 @@ PRINTED = QT_TRANSLATE_NOOP("summary", "Printed {date}")
 CONTACT = QT_TRANSLATE_NOOP("summary", "Contact")
 KEY_FIGURES = QT_TRANSLATE_NOOP("summary", "Key figures")
 NOTES = QT_TRANSLATE_NOOP("summary", "Notes")
+CODE = QT_TRANSLATE_NOOP("summary", "Customer code")
+FORM_OF_ADDRESS = QT_TRANSLATE_NOOP("summary", "Form of address")
 LAST_PURCHASES = QT_TRANSLATE_NOOP("summary", "Last purchases")
 OPEN_TASKS = QT_TRANSLATE_NOOP("summary", "Open care tasks")
 RECENT_INTERACTIONS = QT_TRANSLATE_NOOP("summary", "Recent interactions")
@@ -97,9 +99,8 @@ def _band(left: str, title: str, right: str) -> str:
 
 def _title(customer: Customer, t, labels, today: dt.date) -> str:
     honorific = honorifics.honorific_of(customer, today)
-    code = " · ".join(p for p in (
-        f"{t(QT_TRANSLATE_NOOP('summary', 'Code'))}: {customer.code}",
-        f"{t(QT_TRANSLATE_NOOP('summary', 'Form of address'))}: {honorific}") if p)
+    code = " · ".join(p for p in (f"{t(CODE)}: {customer.code}",
+                                  f"{t(FORM_OF_ADDRESS)}: {honorific}") if p)
     badges = [labels("funnel_segment", customer.funnel_segment),
               labels("value_tier", customer.value_tier),
               labels("kind", customer.kind) if customer.kind == "organisation" else "",

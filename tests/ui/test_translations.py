@@ -147,3 +147,24 @@ def test_qt_own_buttons_speak_vietnamese(qapp):
         assert texts == {"Lưu", "Hủy"}
     finally:
         make_application("en")
+
+
+def test_no_translation_marker_hides_inside_an_f_string():
+    """lupdate does not read inside f-strings: a marker there is never translated (the
+    printed summary once said "Form of address" in Vietnamese)."""
+    import ast
+
+    def is_marker(node: ast.AST) -> bool:
+        if not isinstance(node, ast.Call):
+            return False
+        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        literal = any(isinstance(a, ast.Constant) and isinstance(a.value, str)
+                      for a in node.args)  # translate(variable) is fine: marked elsewhere
+        return literal and name in ("QT_TRANSLATE_NOOP", "tr", "translate")
+
+    hidden = []
+    for path in sorted((ROOT / "shopcrm").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.JoinedStr) and any(is_marker(n) for n in ast.walk(node)):
+                hidden.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not hidden, "translation markers inside f-strings: " + ", ".join(hidden)
