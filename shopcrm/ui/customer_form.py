@@ -7,6 +7,7 @@ core.customers, which validates and stores them or names the bad fields.
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -22,6 +23,7 @@ from shopcrm.core.errors import ConflictError, KnownError
 from shopcrm.db.connection import CONNECTION_ERRORS
 from shopcrm.db.models import Customer
 from shopcrm.ui import i18n
+from shopcrm.ui.badges import badge_html
 from shopcrm.ui.labels import CHOICE_LABELS, field_label, label
 from shopcrm.ui.tags_edit import TagsEdit
 
@@ -65,6 +67,7 @@ class CustomerForm(QWidget):
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.figures = QLabel()
         self.figures.setWordWrap(True)
+        self.figures.setTextFormat(Qt.TextFormat.RichText)  # the coloured badges
         self.form_error = QLabel()
         self.form_error.setStyleSheet(ERROR_STYLE)
         self.form_error.setWordWrap(True)
@@ -355,23 +358,24 @@ class CustomerForm(QWidget):
         self.title.setText(f"{customer.name}  ·  {customer.code}")
         summary = history.purchase_summary(customer.id)
         if summary.count:
-            self.figures.setText(self.tr("{count} purchases · total {total} · average {average} · "
-                                         "last on {last} ({days} days ago)").format(
+            lines = [self.tr("{count} purchases · total {total} · average {average} · "
+                             "last on {last} ({days} days ago)").format(
                 count=summary.count, total=i18n.money(summary.total),
                 average=i18n.money(summary.average), last=i18n.date_text(summary.last),
-                days=summary.days_since_last(dt.date.today())))
+                days=summary.days_since_last(dt.date.today()))]
         else:
-            self.figures.setText(self.tr("No purchases yet."))
+            lines = [self.tr("No purchases yet.")]
+        lines = [html.escape(line) for line in lines]
         badges = self._badges(customer)
         if badges:
-            self.figures.setText(self.figures.text() + "\n" + badges)
+            lines.append(badges)
         referred = customers.referrals_of(customer.id)
         if referred:
             names = ", ".join(name for _code, name in referred[:5])
             more = "…" if len(referred) > 5 else ""
-            self.figures.setText(self.figures.text() + "\n" + self.tr(
-                "Referred {count} customers: {names}{more}").format(
-                count=len(referred), names=names, more=more))
+            lines.append(html.escape(self.tr("Referred {count} customers: {names}{more}").format(
+                count=len(referred), names=names, more=more)))
+        self.figures.setText("<br>".join(lines))
 
     def refresh_header(self) -> None:
         """Read the figures and badges again (a purchase or feedback changed them)."""
@@ -385,18 +389,19 @@ class CustomerForm(QWidget):
             self._show_header()
 
     def _badges(self, customer: Customer) -> str:
-        """Segment, value tier, the loyalty marker and satisfaction, in one line."""
-        parts = [label("funnel_segment", customer.funnel_segment),
-                 label("value_tier", customer.value_tier)]
+        """Segment and tier as the list's coloured badges, the loyalty marker and
+        satisfaction, in one line of rich text."""
+        parts = [badge_html("segment", customer.funnel_segment),
+                 badge_html("value", customer.value_tier)]
         if segments.is_loyal_marker(customer):
-            parts.append(self.tr("★ loyal customer: special policies apply"))
+            parts.append(html.escape(self.tr("★ loyal customer: special policies apply")))
         satisfaction = feedback.satisfaction_of(customer.id)
         if satisfaction.average is not None:
-            parts.append(self.tr("rated {average:.1f}/5 (last {last}/5)").format(
-                average=satisfaction.average, last=satisfaction.last))
+            parts.append(html.escape(self.tr("rated {average:.1f}/5 (last {last}/5)").format(
+                average=satisfaction.average, last=satisfaction.last)))
         if satisfaction.open_complaints:
-            parts.append(self.tr("{count} open complaint(s)").format(
-                count=satisfaction.open_complaints))
+            parts.append(html.escape(self.tr("{count} open complaint(s)").format(
+                count=satisfaction.open_complaints)))
         return " · ".join(part for part in parts if part)
 
     # -- saving --------------------------------------------------------------

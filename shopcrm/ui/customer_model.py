@@ -17,21 +17,11 @@ from PySide6.QtGui import QColor
 
 from shopcrm.core import customers, listing, phones
 from shopcrm.ui import i18n
+from shopcrm.ui.badges import BADGES
 from shopcrm.ui.labels import label
 
 PAGE = 200
 CACHE_LIMIT = 5_000
-# Badge colours (background, text) of the segments and value tiers in the list.
-BADGES = {
-    ("segment", "potential"): ("#eceff1", "#37474f"),
-    ("segment", "new"): ("#e3f2fd", "#0d47a1"),
-    ("segment", "loyal"): ("#e8f5e9", "#1b5e20"),
-    ("segment", "lapsed"): ("#fbe9e7", "#bf360c"),
-    ("segment", "first_big"): ("#fff8e1", "#e65100"),
-    ("value", "high"): ("#ede7f6", "#4527a0"),
-    ("value", "average"): ("#f5f5f5", "#424242"),
-    ("value", "low"): ("#fafafa", "#757575"),
-}
 
 
 class CustomerTableModel(QAbstractTableModel):

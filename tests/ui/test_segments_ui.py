@@ -115,3 +115,32 @@ def test_the_days_care_tasks_are_created_by_the_window(window, qtbot):
     job = window.keep_segments_fresh(later)
     qtbot.waitUntil(lambda: not job.is_running(), timeout=10_000)
     assert CareTask.select().where(CareTask.task_type == "birthday").count() == 1
+
+
+def test_a_complaint_is_resolved_through_the_window(window, qtbot, monkeypatch):
+    """Issue 6: a complaint recorded, taken in hand and resolved in the detail pane; the
+    header, the list's complaint column and the sidebar follow."""
+    from shopcrm.db.models import Feedback
+
+    lan = customers.create({"name": "Lê Thị Lan"}).id
+    window.refresh()
+    window.list.select_id(lan)
+    tab = window.records.feedback
+    monkeypatch.setattr(tab, "ask_feedback", lambda values, check: {
+        "kind": "complaint", "rating": 2, "comment": "Giao hàng trễ", "handler": ""})
+    with qtbot.waitSignal(window.sidebar.counted, timeout=10_000):
+        tab.add_feedback()
+    assert "1 open complaint(s)" in window.form.figures.text()
+    assert window.sidebar.entry_titled("Open complaints").text(1) == "1"
+    model = window.list.model
+    assert model.index(0, model.COLUMNS.index("complaint")).data() == "open"
+    tab.view.selectRow(0)
+    monkeypatch.setattr(tab, "ask_handler", lambda current: "Chị Hoa")
+    tab.start_button.click()
+    monkeypatch.setattr(tab, "ask_resolution", lambda: "Đã giao lại, tặng phiếu giảm giá")
+    with qtbot.waitSignal(window.sidebar.counted, timeout=10_000):
+        tab.resolve_button.click()
+    assert Feedback.get().status == "resolved"
+    assert "open complaint" not in window.form.figures.text()
+    assert window.sidebar.entry_titled("Open complaints").text(1) == "0"
+    assert model.index(0, model.COLUMNS.index("complaint")).data() == ""
