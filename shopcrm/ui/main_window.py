@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         # on 100,000 customers): the first screen a shop owner sees comes first.
         self._stamps: tuple | None = None
         self._segments_day: dt.date | None = None  # the day keep_segments_fresh() ran
+        self._greeting = ""  # the care counts the status bar shows, see _greet
         QTimer.singleShot(0, self._after_first_paint)
         self.sync_timer = QTimer(self, interval=SYNC_SECONDS * 1000)
         self.sync_timer.timeout.connect(self.sync)
@@ -377,8 +378,9 @@ class MainWindow(QMainWindow):
 
     def _greet(self) -> None:
         overdue, due_today = care.counts(dt.date.today())
-        self.statusBar().showMessage(self.tr("Care schedule: {overdue} overdue, {today} due today.")
-                                     .format(overdue=overdue, today=due_today), 15000)
+        self._greeting = self.tr("Care schedule: {overdue} overdue, {today} due today.").format(
+            overdue=overdue, today=due_today)
+        self.statusBar().showMessage(self._greeting, 15000)
 
     def open_settings(self) -> None:
         SettingsDialog(self.url, self).exec()
@@ -415,7 +417,8 @@ class MainWindow(QMainWindow):
             self._segments_changed()
         if generated.total:
             self.care.refresh()
-            if not self.statusBar().currentMessage():  # never over a message being read
+            # The counts again, but never over another message being read.
+            if self.statusBar().currentMessage() in ("", self._greeting):
                 self._greet()
 
     def _segments_changed(self) -> None:
