@@ -20,7 +20,7 @@ from shopcrm.core.errors import KnownError
 from shopcrm.db import connection
 from shopcrm.db.connection import CONNECTION_ERRORS
 from shopcrm.db.models import Customer
-from shopcrm.ui import i18n, jobs
+from shopcrm.ui import i18n, jobs, printing
 from shopcrm.ui.audit_dialog import AuditDialog
 from shopcrm.ui.trash_dialog import TrashDialog
 from shopcrm.ui.undo import EditCustomer, TrashCustomers
@@ -28,6 +28,7 @@ from shopcrm.ui.duplicates_dialog import DuplicatesDialog
 from shopcrm.ui.backup_keeper import BackupKeeper
 from shopcrm.ui.care_pane import CarePane
 from shopcrm.ui.customer_form import CustomerForm
+from shopcrm.ui.care_rules_dialog import CareRulesDialog
 from shopcrm.ui.complaints_dialog import ComplaintsDialog
 from shopcrm.ui.customer_list import CustomerList
 from shopcrm.ui.customer_records import CustomerRecords
@@ -37,6 +38,7 @@ from shopcrm.ui.lock import IdleWatcher, LockDialog
 from shopcrm.ui.segment_rules_dialog import SegmentRulesDialog
 from shopcrm.ui.settings_dialog import SettingsDialog
 from shopcrm.ui.sidebar import Sidebar
+from shopcrm.ui.tray import notify_tasks
 
 
 log = logging.getLogger(__name__)
@@ -45,7 +47,7 @@ log = logging.getLogger(__name__)
 SYNC_SECONDS = 20
 # What a read-only window turns off: everything that writes to the database.
 EDITING_ACTIONS = ("new", "save", "delete", "import", "settings", "erase", "restore", "trash",
-                   "duplicates", "segment_rules")
+                   "duplicates", "segment_rules", "care_rules")
 
 
 class MainWindow(QMainWindow):
@@ -139,6 +141,12 @@ class MainWindow(QMainWindow):
             ("settings", self.tr("Se&ttings…"), QKeySequence("Ctrl+,"), self.open_settings),
             ("segment_rules", self.tr("Segment &rules…"), QKeySequence(),
              self.open_segment_rules),
+            ("care_rules", self.tr("&Care rules…"), QKeySequence(), self.open_care_rules),
+            ("dashboard", self.tr("Re&ports dashboard…"), QKeySequence(), self.open_dashboard),
+            ("call_sheet", self.tr("Print c&all sheet…"), QKeySequence(),
+             lambda: printing.print_call_sheet(self)),
+            ("call_sheet_pdf", self.tr("Save call sheet as PD&F…"), QKeySequence(),
+             lambda: printing.save_call_sheet_pdf(self)),
             ("database", self.tr("&Database…"), QKeySequence(), self.open_database_settings),
             ("quit", self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.close),
             ("export_personal", self.tr("E&xport this customer's data…"), QKeySequence(),
@@ -170,14 +178,14 @@ class MainWindow(QMainWindow):
     def _make_menus(self) -> None:
         menus = [
             (self.tr("&File"), ["import", "import_history", "export", None, "print",
-                               "summaries_pdf", "print_list", "list_pdf", None, "backup",
-                               "restore", None, "quit"]),
+                               "summaries_pdf", "print_list", "list_pdf", "call_sheet",
+                               "call_sheet_pdf", None, "backup", "restore", None, "quit"]),
             (self.tr("&Edit"), ["undo", "redo"]),
             (self.tr("&Customer"), ["new", "save", "delete", "trash", "duplicates", "complaints",
                                     None,
                                     "export_personal", "erase", None, "find", "refresh"]),
-            (self.tr("&Tools"), ["settings", "segment_rules", "database", "audit", None,
-                                 "lock"]),
+            (self.tr("&Tools"), ["dashboard", None, "settings", "segment_rules", "care_rules",
+                                 "database", "audit", None, "lock"]),
         ]
         for title, names in menus:
             menu = self.menuBar().addMenu(title)
@@ -204,8 +212,7 @@ class MainWindow(QMainWindow):
         self.sidebar.set_editable(False)
         self.records.set_editable(False)
         self.list.can_save = False
-        for button in (self.care.done_button, self.care.skip_button):
-            button.hide()  # the care pane enables them on selection
+        self.care.set_editable(False)  # copy and call stay; done, skip, snooze go
 
     # -- selection and editing -------------------------------------------------
     def _current_changed(self, customer_id: int | None) -> None:
@@ -381,9 +388,26 @@ class MainWindow(QMainWindow):
         self._greeting = self.tr("Care schedule: {overdue} overdue, {today} due today.").format(
             overdue=overdue, today=due_today)
         self.statusBar().showMessage(self._greeting, 15000)
+        notify_tasks(self, overdue, due_today)  # where the desktop has a tray
 
     def open_settings(self) -> None:
         SettingsDialog(self.url, self).exec()
+
+    def open_care_rules(self) -> None:
+        dialog = CareRulesDialog(self)
+        dialog.changed.connect(self._care_rules_changed)
+        dialog.exec()
+
+    def _care_rules_changed(self) -> None:
+        """Edited rules apply at once: today's tasks are made again (never twice)."""
+        self._segments_day = None
+        self.keep_segments_fresh()
+        self.care.refresh()
+
+    def open_dashboard(self) -> None:
+        from shopcrm.ui.dashboard import open_dashboard  # Qt Charts: loaded when asked
+
+        open_dashboard(self, on_filter=self.list.set_filter, on_customer=self.open_customer)
 
     def open_segment_rules(self) -> None:
         dialog = SegmentRulesDialog(self)

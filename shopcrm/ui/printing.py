@@ -383,3 +383,119 @@ def _save(parent, title: str, default_name: str, write, on_done):
     if hasattr(parent, "show_error"):
         job.failure(lambda exc: None if isinstance(exc, PrintCancelled) else parent.show_error(exc))
     return job.start()
+
+
+# -- the day's call sheet (care schedule) ----------------------------------------------
+
+CALL_SHEET_TITLE = QT_TRANSLATE_NOOP("printing", "Call sheet")
+CALL_SHEET_HEADERS = (QT_TRANSLATE_NOOP("printing", "Customer"),
+                      QT_TRANSLATE_NOOP("printing", "Phone"),
+                      QT_TRANSLATE_NOOP("printing", "Due"),
+                      QT_TRANSLATE_NOOP("printing", "Message"),
+                      QT_TRANSLATE_NOOP("printing", "Notes"))
+NOTHING_DUE = QT_TRANSLATE_NOOP("printing", "Nothing overdue or due today.")
+CALL_SHEET_WIDTHS = (17, 12, 9, 38, 24)  # per cent; the notes column left blank to write in
+
+
+def call_sheet_html(rows, today: dt.date) -> str:
+    """Today's tasks (overdue first within each type) as one table, a title row per task
+    type; the header row (<thead>) is repeated on every page."""
+    from html import escape
+
+    from shopcrm.core import phones
+    from shopcrm.db.models import TASK_TYPE_CHOICES
+
+    def tr(text: str) -> str:
+        return QCoreApplication.translate("printing", text)
+
+    head = "".join(f"<th align='left' bgcolor='#e8eaed' width='{width}%'>{escape(tr(text))}</th>"
+                   for text, width in zip(CALL_SHEET_HEADERS, CALL_SHEET_WIDTHS))
+    groups: dict[str, list] = {}
+    for row in rows:
+        groups.setdefault(row.task_type, []).append(row)
+    order = sorted(groups, key=lambda t: (TASK_TYPE_CHOICES.index(t)
+                                          if t in TASK_TYPE_CHOICES else len(TASK_TYPE_CHOICES)))
+    body = []
+    for task_type in order:
+        tasks = groups[task_type]
+        body.append(f"<tr><td colspan='5' bgcolor='#f4f6f8'><b>"
+                    f"{escape(label('task_type', task_type))} ({len(tasks)})</b></td></tr>")
+        for row in tasks:
+            due = escape(i18n.date_text(row.due_date))
+            if row.overdue(today):
+                due = f"<font color='#b3261e'>{due}</font>"
+            who = f"<br/><i>{escape(row.assigned_to)}</i>" if row.assigned_to else ""
+            body.append(
+                f"<tr><td><b>{escape(row.customer_name)}</b><br/>{escape(row.customer_code)}"
+                f"{who}</td><td>{escape(phones.format_phone(row.phone))}</td><td>{due}</td>"
+                f"<td>{escape(row.message)}</td><td>&nbsp;<br/>&nbsp;</td></tr>")
+    if not rows:
+        nothing = escape(tr(NOTHING_DUE))
+        body.append(f"<tr><td colspan='5'>{nothing}</td></tr>")
+    return ("<html><body><table width='100%' cellspacing='0' cellpadding='4' border='1' "
+            "style='border-collapse: collapse; border-color: #9aa0a6;'>"
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></body></html>")
+
+
+def paint_call_sheet(device: QPagedPaintDevice, today: dt.date,
+                     progress: Progress | None = None) -> int:
+    """Paint the day's call sheet (care.sheet): the shop's name, title, date and count on
+    every page, page numbers below; the page count."""
+    from shopcrm.core import care
+
+    rows = care.sheet(today)
+    size = _body(device)
+    scale = device.resolution() / 72
+    band, footer = 22 * scale, 16 * scale
+    body = QSizeF(size.width(), size.height() - band - footer)
+    document = _document(device, call_sheet_html(rows, today), LIST_POINT_SIZE, body)
+    pages = document.pageCount()
+    title = (f"{QCoreApplication.translate('printing', CALL_SHEET_TITLE)} · "
+             f"{i18n.date_text(today)} · {len(rows)}")
+    painter = QPainter()
+    if not painter.begin(device):
+        raise OSError("cannot write to the printer or file")
+    try:
+        for index in range(pages):
+            if index:
+                device.newPage()
+            _paint_band(painter, size.width(), band, footer, size.height(),
+                        settings.get("shop_name") or "", title,
+                        QCoreApplication.translate("printing", PAGE).format(
+                            page=index + 1, pages=pages))
+            painter.save()
+            painter.translate(0, band - index * body.height())
+            document.drawContents(painter, QRectF(0, index * body.height(),
+                                                  body.width(), body.height()))
+            painter.restore()
+            if progress:
+                progress(index + 1, pages)
+    finally:
+        painter.end()
+    return pages
+
+
+def write_call_sheet_pdf(path: Path | str, today: dt.date | None = None,
+                         language_code: str | None = None,
+                         progress: Progress | None = None) -> int:
+    """The day's call sheet as an A4 PDF; the number of pages. Needs a QGuiApplication."""
+    with language(language_code):
+        writer = pdf_writer(path, QCoreApplication.translate("printing", CALL_SHEET_TITLE))
+        return paint_call_sheet(writer, today or dt.date.today(), progress)
+
+
+def print_call_sheet(parent, today: dt.date | None = None):
+    """The call sheet in the print preview (printed from there); the dialog."""
+    day = today or dt.date.today()
+    return _preview(parent, lambda printer: paint_call_sheet(printer, day))
+
+
+def save_call_sheet_pdf(parent, today: dt.date | None = None,
+                        on_done: Callable[[Path], None] | None = None):
+    """Ask a file name, then write the call sheet in the background; the job (None if
+    cancelled)."""
+    day = today or dt.date.today()
+    title = QCoreApplication.translate("printing", "Save the call sheet as PDF")
+    return _save(parent, title, f"danh-sach-cham-soc-{day.isoformat()}.pdf",
+                 lambda path, progress, cancelled: write_call_sheet_pdf(path, day, None, progress),
+                 on_done)

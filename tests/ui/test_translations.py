@@ -158,9 +158,12 @@ def test_no_translation_marker_hides_inside_an_f_string():
         if not isinstance(node, ast.Call):
             return False
         name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-        literal = any(isinstance(a, ast.Constant) and isinstance(a.value, str)
-                      for a in node.args)  # translate(variable) is fine: marked elsewhere
-        return literal and name in ("QT_TRANSLATE_NOOP", "tr", "translate")
+        # The source text: tr(text), translate(context, text), QT_TRANSLATE_NOOP(context, text).
+        position = {"tr": 0, "translate": 1, "QT_TRANSLATE_NOOP": 1}.get(name)
+        if position is None or len(node.args) <= position:
+            return False
+        text = node.args[position]  # a variable is fine: its text is marked elsewhere
+        return isinstance(text, ast.Constant) and isinstance(text.value, str)
 
     hidden = []
     for path in sorted((ROOT / "shopcrm").rglob("*.py")):
