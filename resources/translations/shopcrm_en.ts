@@ -76,7 +76,35 @@
 <context>
     <name>CarePane</name>
     <message>
+        <source>&amp;Copy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>&amp;Done…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Email</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Zalo</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ca&amp;ll</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Call the customer&apos;s phone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Care schedule</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -88,7 +116,23 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Mark the selected task done and note the outcome</source>
+        <source>Copy the message to the clipboard</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give the task to someone else</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mark the task done and note the outcome</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next 7 days ({n})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open a Zalo chat with the customer</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -96,7 +140,35 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>S&amp;kip</source>
+        <source>Overdue ({n})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Put the task off by a week</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Put the task off to a date you choose</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Put the task off to tomorrow</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Put the task off to tomorrow (Ctrl+T); the arrow: next week or a date</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Re&amp;assign…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reassign</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>S&amp;kip…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -104,11 +176,130 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Select a task to see its message.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show the task&apos;s customer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Skip the task (not needed, unreachable) and note why</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sn&amp;ooze</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Snooze to &amp;next week</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Snooze to &amp;tomorrow</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Snooze to a d&amp;ate…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Tasks for {name}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Today ({n})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>What happened? ({task}, {name})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Who does this task? ({task}, {name}; empty: nobody)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write an email with the message</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>for {who}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>CareRulesDialog</name>
+    <message>
+        <source>&amp;Add rule</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(no message)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A rule&apos;s name is at most 120 characters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Care rules</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Click a placeholder to insert it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Create these tasks</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Each rule creates a care task for every customer it applies to. Changes apply to tasks created from now on.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Every rule needs a name.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New rule</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Placeholders</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Preview</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Task</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The message for a sample customer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Use the default message</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>When</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -572,6 +763,284 @@ Save anyway, or open the customer already there (what you typed here is not save
     </message>
     <message>
         <source>open</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DashboardExport</name>
+    <message>
+        <source>The PDF file cannot be written.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DashboardWindow</name>
+    <message>
+        <source>Average rating per month</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Average resolution time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Care tasks done on time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Care tasks due in the period</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Computing the dashboard…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Computing the figures…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not write {path}: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Custom dates</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Customers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Customers by province (now)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Customers by segment (now)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Customers by source (now)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Customers by value tier (now)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Dashboard</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export the dashboard to Excel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export to Excel…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lapsed customers (more than {days} days)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last 12 months</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last 3 months</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last 6 months</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Late</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New customers per month</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No tier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not computed yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not recorded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>On time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open complaints</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Others</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Overdue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PDF document (*.pdf)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Period:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Print…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Province: {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Repeat-purchase rate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retention rate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Revenue per month</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save as PDF…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save the dashboard as PDF</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Segment: {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Source: {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stars</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tasks</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The figures could not be computed: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This month</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This year</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Top customers in the period</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Top referrers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Value tier: {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>billion ₫</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>from</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>million ₫</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>thousand ₫</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} complaints resolved in the period</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{days} days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{month}: {money} in {count} purchases</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{month}: {stars} stars, {count} ratings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{open} open, {busy} in progress</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{part} of {whole} customers of the start</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{part} of {whole} customers who bought</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{part} of {whole} done tasks</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{start} – {end} · printed {today}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{start} – {end}, computed in {seconds} s</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1135,6 +1604,10 @@ Save anyway, or open the customer already there (what you typed here is not save
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>&amp;Care rules…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>&amp;Customer</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1271,11 +1744,23 @@ Save anyway, or open the customer already there (what you typed here is not save
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Print c&amp;all sheet…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Print customer &amp;list…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Re&amp;ports dashboard…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Sa&amp;ve customer list as PDF…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save call sheet as PD&amp;F…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1514,6 +1999,33 @@ Last backup: {when}</source>
     </message>
 </context>
 <context>
+    <name>RulesModel</name>
+    <message>
+        <source>Days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>On</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Task</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Trigger</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>RunPage</name>
     <message>
         <source>&amp;Test (writes nothing)</source>
@@ -1698,6 +2210,17 @@ Last backup: {when}</source>
     </message>
 </context>
 <context>
+    <name>SnoozeDialog</name>
+    <message>
+        <source>Put off {task} ({name}) to:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Snooze to a date</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>TagsEdit</name>
     <message>
         <source>e.g. áo dài, VIP (separate with commas)</source>
@@ -1720,6 +2243,44 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>Task</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TopCustomersModel</name>
+    <message>
+        <source>Code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Purchases</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Spent</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TopReferrersModel</name>
+    <message>
+        <source>Code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Customers referred</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>In the period</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1793,6 +2354,89 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>Try again</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>care_rules</name>
+    <message>
+        <source>After a purchase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Birthday</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Complaint</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Customer became lapsed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Customer became loyal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New customer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>date of the last purchase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>days after becoming lapsed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>days after becoming loyal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>days after the birthday (negative: before)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>days after the complaint (1: within 24 hours)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>days after the customer was added</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>days after the purchase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>full name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>given name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>how to address them: chị, anh, quý khách</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>loyalty points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the same, capitalised</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the shop&apos;s name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>what they bought last</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2743,6 +3387,30 @@ Last backup: {when}</source>
 <context>
     <name>printing</name>
     <message>
+        <source>Call sheet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing overdue or due today.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>PDF document (*.pdf)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2751,7 +3419,15 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Phone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Save summaries as PDF</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save the call sheet as PDF</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2992,6 +3668,21 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>★ Loyal customer</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>tray</name>
+    <message>
+        <source>Care schedule</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ShopCRM</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{overdue} overdue, {today} due today</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -76,8 +76,36 @@
 <context>
     <name>CarePane</name>
     <message>
+        <source>&amp;Copy</source>
+        <translation>&amp;Sao chép</translation>
+    </message>
+    <message>
         <source>&amp;Done…</source>
         <translation>Đã &amp;xong…</translation>
+    </message>
+    <message>
+        <source>&amp;Email</source>
+        <translation>&amp;Email</translation>
+    </message>
+    <message>
+        <source>&amp;Open</source>
+        <translation>&amp;Mở</translation>
+    </message>
+    <message>
+        <source>&amp;Zalo</source>
+        <translation>&amp;Zalo</translation>
+    </message>
+    <message>
+        <source>Ca&amp;ll</source>
+        <translation>&amp;Gọi</translation>
+    </message>
+    <message>
+        <source>Call the customer&apos;s phone</source>
+        <translation>Gọi vào số điện thoại của khách</translation>
+    </message>
+    <message>
+        <source>Care schedule</source>
+        <translation>Lịch chăm sóc</translation>
     </message>
     <message>
         <source>Care schedule: nothing overdue or due today.</source>
@@ -88,28 +116,191 @@
         <translation>Lịch chăm sóc: {overdue} việc quá hạn, {today} việc cần làm hôm nay</translation>
     </message>
     <message>
-        <source>Mark the selected task done and note the outcome</source>
-        <translation>Đánh dấu việc đang chọn là đã xong và ghi lại kết quả</translation>
+        <source>Copy the message to the clipboard</source>
+        <translation>Sao chép lời nhắn vào bộ nhớ tạm</translation>
+    </message>
+    <message>
+        <source>Give the task to someone else</source>
+        <translation>Giao việc cho người khác</translation>
+    </message>
+    <message>
+        <source>Mark the task done and note the outcome</source>
+        <translation>Đánh dấu đã xong và ghi kết quả</translation>
+    </message>
+    <message>
+        <source>Next 7 days ({n})</source>
+        <translation>7 ngày tới ({n})</translation>
+    </message>
+    <message>
+        <source>Open a Zalo chat with the customer</source>
+        <translation>Mở cuộc trò chuyện Zalo với khách</translation>
     </message>
     <message>
         <source>Outcome</source>
         <translation>Kết quả chăm sóc</translation>
     </message>
     <message>
-        <source>S&amp;kip</source>
-        <translation>&amp;Bỏ qua</translation>
+        <source>Overdue ({n})</source>
+        <translation>Quá hạn ({n})</translation>
+    </message>
+    <message>
+        <source>Put the task off by a week</source>
+        <translation>Dời việc sang tuần sau</translation>
+    </message>
+    <message>
+        <source>Put the task off to a date you choose</source>
+        <translation>Dời việc đến ngày bạn chọn</translation>
+    </message>
+    <message>
+        <source>Put the task off to tomorrow</source>
+        <translation>Dời việc sang ngày mai</translation>
+    </message>
+    <message>
+        <source>Put the task off to tomorrow (Ctrl+T); the arrow: next week or a date</source>
+        <translation>Dời việc sang ngày mai (Ctrl+T); mũi tên: tuần sau hoặc một ngày khác</translation>
+    </message>
+    <message>
+        <source>Re&amp;assign…</source>
+        <translation>Giao &amp;lại…</translation>
+    </message>
+    <message>
+        <source>Reassign</source>
+        <translation>Giao lại</translation>
+    </message>
+    <message>
+        <source>S&amp;kip…</source>
+        <translation>&amp;Bỏ qua…</translation>
     </message>
     <message>
         <source>Select a customer to see their care tasks.</source>
         <translation>Chọn một khách hàng để xem lịch chăm sóc của khách.</translation>
     </message>
     <message>
+        <source>Select a task to see its message.</source>
+        <translation>Chọn một việc để xem lời nhắn.</translation>
+    </message>
+    <message>
+        <source>Show the task&apos;s customer</source>
+        <translation>Xem khách hàng của việc này</translation>
+    </message>
+    <message>
+        <source>Skip the task (not needed, unreachable) and note why</source>
+        <translation>Bỏ qua việc (không cần, không liên lạc được) và ghi lý do</translation>
+    </message>
+    <message>
+        <source>Sn&amp;ooze</source>
+        <translation>&amp;Dời lại</translation>
+    </message>
+    <message>
+        <source>Snooze to &amp;next week</source>
+        <translation>Dời sang &amp;tuần sau</translation>
+    </message>
+    <message>
+        <source>Snooze to &amp;tomorrow</source>
+        <translation>Dời sang &amp;ngày mai</translation>
+    </message>
+    <message>
+        <source>Snooze to a d&amp;ate…</source>
+        <translation>Dời đến một ng&amp;ày…</translation>
+    </message>
+    <message>
         <source>Tasks for {name}</source>
         <translation>Việc chăm sóc {name}</translation>
     </message>
     <message>
+        <source>Today ({n})</source>
+        <translation>Hôm nay ({n})</translation>
+    </message>
+    <message>
         <source>What happened? ({task}, {name})</source>
         <translation>Kết quả thế nào? ({task}, {name})</translation>
+    </message>
+    <message>
+        <source>Who does this task? ({task}, {name}; empty: nobody)</source>
+        <translation>Ai làm việc này? ({task}, {name}; để trống: chưa giao ai)</translation>
+    </message>
+    <message>
+        <source>Write an email with the message</source>
+        <translation>Soạn email với lời nhắn</translation>
+    </message>
+    <message>
+        <source>for {who}</source>
+        <translation>giao cho {who}</translation>
+    </message>
+</context>
+<context>
+    <name>CareRulesDialog</name>
+    <message>
+        <source>&amp;Add rule</source>
+        <translation>&amp;Thêm quy tắc</translation>
+    </message>
+    <message>
+        <source>(no message)</source>
+        <translation>(không có lời nhắn)</translation>
+    </message>
+    <message>
+        <source>A rule&apos;s name is at most 120 characters.</source>
+        <translation>Tên quy tắc dài tối đa 120 ký tự.</translation>
+    </message>
+    <message>
+        <source>Care rules</source>
+        <translation>Quy tắc chăm sóc</translation>
+    </message>
+    <message>
+        <source>Click a placeholder to insert it</source>
+        <translation>Bấm vào một ô thay thế để chèn</translation>
+    </message>
+    <message>
+        <source>Create these tasks</source>
+        <translation>Tạo các việc này</translation>
+    </message>
+    <message>
+        <source>Days</source>
+        <translation>Số ngày</translation>
+    </message>
+    <message>
+        <source>Each rule creates a care task for every customer it applies to. Changes apply to tasks created from now on.</source>
+        <translation>Mỗi quy tắc tạo một việc chăm sóc cho từng khách hàng phù hợp. Thay đổi chỉ áp dụng cho các việc được tạo từ nay.</translation>
+    </message>
+    <message>
+        <source>Every rule needs a name.</source>
+        <translation>Mỗi quy tắc cần có tên.</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>Lời nhắn</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Tên</translation>
+    </message>
+    <message>
+        <source>New rule</source>
+        <translation>Quy tắc mới</translation>
+    </message>
+    <message>
+        <source>Placeholders</source>
+        <translation>Ô thay thế</translation>
+    </message>
+    <message>
+        <source>Preview</source>
+        <translation>Xem trước</translation>
+    </message>
+    <message>
+        <source>Task</source>
+        <translation>Công việc</translation>
+    </message>
+    <message>
+        <source>The message for a sample customer</source>
+        <translation>Lời nhắn cho một khách hàng mẫu</translation>
+    </message>
+    <message>
+        <source>Use the default message</source>
+        <translation>Dùng lời nhắn mặc định</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>Khi nào</translation>
     </message>
 </context>
 <context>
@@ -576,6 +767,284 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
     <message>
         <source>open</source>
         <translation>chưa xử lý xong</translation>
+    </message>
+</context>
+<context>
+    <name>DashboardExport</name>
+    <message>
+        <source>The PDF file cannot be written.</source>
+        <translation>Không ghi được tệp PDF.</translation>
+    </message>
+</context>
+<context>
+    <name>DashboardWindow</name>
+    <message>
+        <source>Average rating per month</source>
+        <translation>Đánh giá trung bình theo tháng</translation>
+    </message>
+    <message>
+        <source>Average resolution time</source>
+        <translation>Thời gian giải quyết trung bình</translation>
+    </message>
+    <message>
+        <source>Care tasks done on time</source>
+        <translation>Việc chăm sóc làm đúng hạn</translation>
+    </message>
+    <message>
+        <source>Care tasks due in the period</source>
+        <translation>Việc chăm sóc đến hạn trong kỳ</translation>
+    </message>
+    <message>
+        <source>Computing the dashboard…</source>
+        <translation>Đang tính báo cáo…</translation>
+    </message>
+    <message>
+        <source>Computing the figures…</source>
+        <translation>Đang tính số liệu…</translation>
+    </message>
+    <message>
+        <source>Could not write {path}: {error}</source>
+        <translation>Không ghi được {path}: {error}</translation>
+    </message>
+    <message>
+        <source>Custom dates</source>
+        <translation>Chọn ngày</translation>
+    </message>
+    <message>
+        <source>Customers</source>
+        <translation>Khách hàng</translation>
+    </message>
+    <message>
+        <source>Customers by province (now)</source>
+        <translation>Khách hàng theo tỉnh/thành (hiện tại)</translation>
+    </message>
+    <message>
+        <source>Customers by segment (now)</source>
+        <translation>Khách hàng theo nhóm (hiện tại)</translation>
+    </message>
+    <message>
+        <source>Customers by source (now)</source>
+        <translation>Khách hàng theo nguồn (hiện tại)</translation>
+    </message>
+    <message>
+        <source>Customers by value tier (now)</source>
+        <translation>Khách hàng theo mức giá trị (hiện tại)</translation>
+    </message>
+    <message>
+        <source>Dashboard</source>
+        <translation>Báo cáo tổng quan</translation>
+    </message>
+    <message>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Tệp Excel (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>Export the dashboard to Excel</source>
+        <translation>Xuất báo cáo ra Excel</translation>
+    </message>
+    <message>
+        <source>Export to Excel…</source>
+        <translation>Xuất ra Excel…</translation>
+    </message>
+    <message>
+        <source>Lapsed customers (more than {days} days)</source>
+        <translation>Khách không quay lại (quá {days} ngày)</translation>
+    </message>
+    <message>
+        <source>Last 12 months</source>
+        <translation>12 tháng qua</translation>
+    </message>
+    <message>
+        <source>Last 3 months</source>
+        <translation>3 tháng qua</translation>
+    </message>
+    <message>
+        <source>Last 6 months</source>
+        <translation>6 tháng qua</translation>
+    </message>
+    <message>
+        <source>Late</source>
+        <translation>Trễ hạn</translation>
+    </message>
+    <message>
+        <source>New customers per month</source>
+        <translation>Khách hàng mới theo tháng</translation>
+    </message>
+    <message>
+        <source>No tier</source>
+        <translation>Chưa xếp mức</translation>
+    </message>
+    <message>
+        <source>Not computed yet</source>
+        <translation>Chưa tính</translation>
+    </message>
+    <message>
+        <source>Not recorded</source>
+        <translation>Chưa ghi</translation>
+    </message>
+    <message>
+        <source>On time</source>
+        <translation>Đúng hạn</translation>
+    </message>
+    <message>
+        <source>Open complaints</source>
+        <translation>Khiếu nại chưa giải quyết</translation>
+    </message>
+    <message>
+        <source>Others</source>
+        <translation>Khác</translation>
+    </message>
+    <message>
+        <source>Overdue</source>
+        <translation>Quá hạn</translation>
+    </message>
+    <message>
+        <source>PDF document (*.pdf)</source>
+        <translation>Tài liệu PDF (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>Kỳ báo cáo</translation>
+    </message>
+    <message>
+        <source>Period:</source>
+        <translation>Kỳ báo cáo:</translation>
+    </message>
+    <message>
+        <source>Print…</source>
+        <translation>In…</translation>
+    </message>
+    <message>
+        <source>Province: {name}</source>
+        <translation>Tỉnh/thành: {name}</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Làm mới</translation>
+    </message>
+    <message>
+        <source>Repeat-purchase rate</source>
+        <translation>Tỷ lệ mua lại</translation>
+    </message>
+    <message>
+        <source>Retention rate</source>
+        <translation>Tỷ lệ giữ chân khách</translation>
+    </message>
+    <message>
+        <source>Revenue per month</source>
+        <translation>Doanh thu theo tháng</translation>
+    </message>
+    <message>
+        <source>Save as PDF…</source>
+        <translation>Lưu thành PDF…</translation>
+    </message>
+    <message>
+        <source>Save the dashboard as PDF</source>
+        <translation>Lưu báo cáo thành PDF</translation>
+    </message>
+    <message>
+        <source>Saved {name}</source>
+        <translation>Đã lưu {name}</translation>
+    </message>
+    <message>
+        <source>Segment: {name}</source>
+        <translation>Nhóm: {name}</translation>
+    </message>
+    <message>
+        <source>Source: {name}</source>
+        <translation>Nguồn: {name}</translation>
+    </message>
+    <message>
+        <source>Stars</source>
+        <translation>Sao</translation>
+    </message>
+    <message>
+        <source>Tasks</source>
+        <translation>Việc</translation>
+    </message>
+    <message>
+        <source>The figures could not be computed: {error}</source>
+        <translation>Không tính được số liệu: {error}</translation>
+    </message>
+    <message>
+        <source>This month</source>
+        <translation>Tháng này</translation>
+    </message>
+    <message>
+        <source>This year</source>
+        <translation>Năm nay</translation>
+    </message>
+    <message>
+        <source>Top customers in the period</source>
+        <translation>Khách mua nhiều nhất trong kỳ</translation>
+    </message>
+    <message>
+        <source>Top referrers</source>
+        <translation>Khách giới thiệu nhiều nhất</translation>
+    </message>
+    <message>
+        <source>Value tier: {name}</source>
+        <translation>Mức giá trị: {name}</translation>
+    </message>
+    <message>
+        <source>billion ₫</source>
+        <translation>tỷ ₫</translation>
+    </message>
+    <message>
+        <source>from</source>
+        <translation>từ</translation>
+    </message>
+    <message>
+        <source>million ₫</source>
+        <translation>triệu ₫</translation>
+    </message>
+    <message>
+        <source>thousand ₫</source>
+        <translation>nghìn ₫</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>đến</translation>
+    </message>
+    <message>
+        <source>{count} complaints resolved in the period</source>
+        <translation>{count} khiếu nại được giải quyết trong kỳ</translation>
+    </message>
+    <message>
+        <source>{days} days</source>
+        <translation>{days} ngày</translation>
+    </message>
+    <message>
+        <source>{month}: {money} in {count} purchases</source>
+        <translation>{month}: {money} từ {count} lần mua</translation>
+    </message>
+    <message>
+        <source>{month}: {stars} stars, {count} ratings</source>
+        <translation>{month}: {stars} sao, {count} lượt đánh giá</translation>
+    </message>
+    <message>
+        <source>{open} open, {busy} in progress</source>
+        <translation>{open} mới nhận, {busy} đang xử lý</translation>
+    </message>
+    <message>
+        <source>{part} of {whole} customers of the start</source>
+        <translation>{part} trên {whole} khách đầu kỳ</translation>
+    </message>
+    <message>
+        <source>{part} of {whole} customers who bought</source>
+        <translation>{part} trên {whole} khách đã mua</translation>
+    </message>
+    <message>
+        <source>{part} of {whole} done tasks</source>
+        <translation>{part} trên {whole} việc đã làm</translation>
+    </message>
+    <message>
+        <source>{start} – {end} · printed {today}</source>
+        <translation>{start} – {end} · in ngày {today}</translation>
+    </message>
+    <message>
+        <source>{start} – {end}, computed in {seconds} s</source>
+        <translation>{start} – {end}, tính trong {seconds} giây</translation>
     </message>
 </context>
 <context>
@@ -1139,6 +1608,10 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
         <translation>&amp;Sao lưu ngay…</translation>
     </message>
     <message>
+        <source>&amp;Care rules…</source>
+        <translation>Quy <translation>Quy tắc &amp;chăm sóc…</translation>amp;tắc chăm sóc…</translation>
+    </message>
+    <message>
         <source>&amp;Customer</source>
         <translation>&amp;Khách hàng</translation>
     </message>
@@ -1275,12 +1748,24 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
         <translation>Đã xóa dữ liệu cá nhân.</translation>
     </message>
     <message>
+        <source>Print c&amp;all sheet…</source>
+        <translation>In danh sách &amp;gọi hôm nay…</translation>
+    </message>
+    <message>
         <source>Print customer &amp;list…</source>
         <translation>In &amp;danh sách khách hàng…</translation>
     </message>
     <message>
+        <source>Re&amp;ports dashboard…</source>
+        <translation>&amp;Báo cáo tổng quan…</translation>
+    </message>
+    <message>
         <source>Sa&amp;ve customer list as PDF…</source>
         <translation>Lưu danh sách thàn&amp;h PDF…</translation>
+    </message>
+    <message>
+        <source>Save call sheet as PD&amp;F…</source>
+        <translation>Lưu danh sách gọi thành PDF (&amp;E)…</translation>
     </message>
     <message>
         <source>Save summaries as P&amp;DF…</source>
@@ -1519,6 +2004,33 @@ Sao lưu gần nhất: {when}</translation>
     </message>
 </context>
 <context>
+    <name>RulesModel</name>
+    <message>
+        <source>Days</source>
+        <translation>Số ngày</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>Lời nhắn</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Tên</translation>
+    </message>
+    <message>
+        <source>On</source>
+        <translation>Bật</translation>
+    </message>
+    <message>
+        <source>Task</source>
+        <translation>Công việc</translation>
+    </message>
+    <message>
+        <source>Trigger</source>
+        <translation>Khi nào</translation>
+    </message>
+</context>
+<context>
     <name>RunPage</name>
     <message>
         <source>&amp;Test (writes nothing)</source>
@@ -1703,6 +2215,17 @@ Sao lưu gần nhất: {when}</translation>
     </message>
 </context>
 <context>
+    <name>SnoozeDialog</name>
+    <message>
+        <source>Put off {task} ({name}) to:</source>
+        <translation>Dời {task} ({name}) đến:</translation>
+    </message>
+    <message>
+        <source>Snooze to a date</source>
+        <translation>Dời đến một ngày</translation>
+    </message>
+</context>
+<context>
     <name>TagsEdit</name>
     <message>
         <source>e.g. áo dài, VIP (separate with commas)</source>
@@ -1726,6 +2249,44 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>Task</source>
         <translation>Công việc</translation>
+    </message>
+</context>
+<context>
+    <name>TopCustomersModel</name>
+    <message>
+        <source>Code</source>
+        <translation>Mã KH</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Tên</translation>
+    </message>
+    <message>
+        <source>Purchases</source>
+        <translation>Số lần mua</translation>
+    </message>
+    <message>
+        <source>Spent</source>
+        <translation>Đã chi</translation>
+    </message>
+</context>
+<context>
+    <name>TopReferrersModel</name>
+    <message>
+        <source>Code</source>
+        <translation>Mã KH</translation>
+    </message>
+    <message>
+        <source>Customers referred</source>
+        <translation>Khách đã giới thiệu</translation>
+    </message>
+    <message>
+        <source>In the period</source>
+        <translation>Trong kỳ</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Tên</translation>
     </message>
 </context>
 <context>
@@ -1799,6 +2360,89 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>Try again</source>
         <translation>Thử lại</translation>
+    </message>
+</context>
+<context>
+    <name>care_rules</name>
+    <message>
+        <source>After a purchase</source>
+        <translation>Sau khi mua hàng</translation>
+    </message>
+    <message>
+        <source>Birthday</source>
+        <translation>Sinh nhật</translation>
+    </message>
+    <message>
+        <source>Complaint</source>
+        <translation>Khiếu nại</translation>
+    </message>
+    <message>
+        <source>Customer became lapsed</source>
+        <translation>Khách không quay lại</translation>
+    </message>
+    <message>
+        <source>Customer became loyal</source>
+        <translation>Khách trở thành trung thành</translation>
+    </message>
+    <message>
+        <source>New customer</source>
+        <translation>Khách hàng mới</translation>
+    </message>
+    <message>
+        <source>date of the last purchase</source>
+        <translation>ngày mua gần nhất</translation>
+    </message>
+    <message>
+        <source>days after becoming lapsed</source>
+        <translation>số ngày sau khi không quay lại</translation>
+    </message>
+    <message>
+        <source>days after becoming loyal</source>
+        <translation>số ngày sau khi thành khách trung thành</translation>
+    </message>
+    <message>
+        <source>days after the birthday (negative: before)</source>
+        <translation>số ngày sau sinh nhật (số âm: trước)</translation>
+    </message>
+    <message>
+        <source>days after the complaint (1: within 24 hours)</source>
+        <translation>số ngày sau khiếu nại (1: trong 24 giờ)</translation>
+    </message>
+    <message>
+        <source>days after the customer was added</source>
+        <translation>số ngày sau khi thêm khách</translation>
+    </message>
+    <message>
+        <source>days after the purchase</source>
+        <translation>số ngày sau khi mua</translation>
+    </message>
+    <message>
+        <source>full name</source>
+        <translation>họ và tên</translation>
+    </message>
+    <message>
+        <source>given name</source>
+        <translation>tên</translation>
+    </message>
+    <message>
+        <source>how to address them: chị, anh, quý khách</source>
+        <translation>cách xưng hô: chị, anh, quý khách</translation>
+    </message>
+    <message>
+        <source>loyalty points</source>
+        <translation>điểm tích lũy</translation>
+    </message>
+    <message>
+        <source>the same, capitalised</source>
+        <translation>như trên, viết hoa chữ đầu</translation>
+    </message>
+    <message>
+        <source>the shop&apos;s name</source>
+        <translation>tên cửa hàng</translation>
+    </message>
+    <message>
+        <source>what they bought last</source>
+        <translation>món hàng mua gần nhất</translation>
     </message>
 </context>
 <context>
@@ -2748,6 +3392,30 @@ Sao lưu gần nhất: {when}</translation>
 <context>
     <name>printing</name>
     <message>
+        <source>Call sheet</source>
+        <translation>Danh sách cần gọi</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>Khách hàng</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>Hạn</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>Lời nhắn</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Ghi chú</translation>
+    </message>
+    <message>
+        <source>Nothing overdue or due today.</source>
+        <translation>Không có việc quá hạn hoặc đến hạn hôm nay.</translation>
+    </message>
+    <message>
         <source>PDF document (*.pdf)</source>
         <translation>Tài liệu PDF (*.pdf)</translation>
     </message>
@@ -2756,8 +3424,16 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Trang {page} / {pages}</translation>
     </message>
     <message>
+        <source>Phone</source>
+        <translation>Điện thoại</translation>
+    </message>
+    <message>
         <source>Save summaries as PDF</source>
         <translation>Lưu tóm tắt thành PDF</translation>
+    </message>
+    <message>
+        <source>Save the call sheet as PDF</source>
+        <translation>Lưu danh sách cần gọi thành PDF</translation>
     </message>
     <message>
         <source>Save the customer list as PDF</source>
@@ -2998,6 +3674,21 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>★ Loyal customer</source>
         <translation>★ Khách thân thiết</translation>
+    </message>
+</context>
+<context>
+    <name>tray</name>
+    <message>
+        <source>Care schedule</source>
+        <translation>Lịch chăm sóc</translation>
+    </message>
+    <message>
+        <source>ShopCRM</source>
+        <translation>ShopCRM</translation>
+    </message>
+    <message>
+        <source>{overdue} overdue, {today} due today</source>
+        <translation>{overdue} việc quá hạn, {today} việc hôm nay</translation>
     </message>
 </context>
 </TS>
