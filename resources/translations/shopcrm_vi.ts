@@ -1609,7 +1609,7 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
     </message>
     <message>
         <source>&amp;Care rules…</source>
-        <translation>Quy <translation>Quy tắc &amp;chăm sóc…</translation>amp;tắc chăm sóc…</translation>
+        <translation>Quy &amp;tắc chăm sóc…</translation>
     </message>
     <message>
         <source>&amp;Customer</source>
