@@ -24,6 +24,7 @@ from peewee import JOIN, fn
 from shopcrm.core import care_rules, templates
 from shopcrm.core.errors import QT_TRANSLATE_NOOP, ValidationError
 from shopcrm.core.purchases import NotFoundError
+from shopcrm.db import connection
 from shopcrm.db.connection import db
 from shopcrm.db.models import CareRule, CareTask, Customer, Interaction, Purchase, utcnow
 
@@ -249,7 +250,12 @@ class SheetRow(NamedTuple):
 def sheet(today: dt.date | None = None, limit: int | None = None,
           shop_name: str | None = None) -> list[SheetRow]:
     """Planned tasks due today or earlier (customers not in the trash; marketing ones
-    only with consent), oldest first then by name, each with its filled message."""
+    only with consent), oldest first then by name, each with its filled message.
+
+    One query lists the rows (filtered and ordered by the database); the purchase facts
+    a message needs are read afterwards, per customer and only where its template uses
+    them: the last purchase for {last_purchase}/{last_purchase_date}, the total spent for
+    {points}; each template is parsed once."""
     from shopcrm.core import settings
     from shopcrm.core.privacy import without_marketing_consent
 
@@ -257,34 +263,107 @@ def sheet(today: dt.date | None = None, limit: int | None = None,
     if shop_name is None:
         shop_name = settings.get("shop_name")
     vnd_per_point = settings.get("loyalty_points_vnd")
-    mine = Purchase.customer == CareTask.customer
-    last_date = Purchase.select(fn.MAX(Purchase.date)).where(mine)
-    last_text = (Purchase.select(Purchase.description).where(mine)
-                 .order_by(Purchase.date.desc(), Purchase.id.desc()).limit(1))
-    total = Purchase.select(fn.SUM(Purchase.amount)).where(mine)
     query = (CareTask.select(CareTask.id, CareTask.customer, Customer.code, Customer.name,
                              Customer.phone, CareTask.task_type, CareTask.title,
                              CareTask.due_date, CareTask.assigned_to, CareRule.template,
                              Customer.kind, Customer.gender, Customer.birthday,
-                             Customer.honorific, last_date, last_text, total)
+                             Customer.honorific)
              .join(Customer).switch(CareTask).join(CareRule, JOIN.LEFT_OUTER)
              .where((CareTask.status == "planned") & (CareTask.due_date <= today)
                     & Customer.deleted_at.is_null() & ~without_marketing_consent())
              .order_by(CareTask.due_date, Customer.sort_key, CareTask.id))
     if limit is not None:
         query = query.limit(limit)
-    rows = []
     sql, params = query.sql()  # the driver's rows: peewee's per-value conversion is slow
+    found = db.execute_sql(sql, params).fetchall()
+    parsed: dict[tuple[str, str | None], templates.Compiled] = {}
+    need_last: set[int] = set()
+    need_total: set[int] = set()
+    for row in found:
+        key = (row[5], row[9])
+        compiled = parsed.get(key)
+        if compiled is None:
+            compiled = parsed[key] = templates.compiled(templates.template_for(*key))
+        if not compiled.names.isdisjoint(_LAST_NAMES):
+            need_last.add(row[1])
+        if "points" in compiled.names:
+            need_total.add(row[1])
+    last = _last_purchases(need_last, today if limit is None else None)
+    totals = _totals(need_total)
+    rows = []
+    values_cache: dict[int, dict[str, str]] = {}  # customer -> values (shared by their tasks)
+    names = frozenset().union(*(c.names for c in parsed.values()))
     for (tid, cid, code, name, phone, task_type, title, due, assigned, template, kind, gender,
-         birthday, honorific, last, last_description, spent) in db.execute_sql(sql, params):
-        due, birthday = _date(due), _date(birthday)
-        facts = templates.Facts(name, kind, gender, birthday, honorific, last,
-                                last_description, int(spent or 0))
-        values = templates.values_of(facts, shop_name, vnd_per_point, today)
-        text = templates.render(templates.template_for(task_type, template), values)
-        rows.append(SheetRow(tid, cid, code, name, phone, task_type, title, due, assigned,
-                             text or title or ""))
+         birthday, honorific) in found:
+        compiled = parsed[(task_type, template)]
+        if compiled.names:
+            values = values_cache.get(cid)
+            if values is None:
+                last_date, last_description = last.get(cid, (None, None))
+                facts = templates.Facts(name, kind, gender, _date(birthday), honorific,
+                                        last_date, last_description, totals.get(cid, 0))
+                values = values_cache[cid] = templates.values_of(facts, shop_name, vnd_per_point,
+                                                              today, names)
+            text = compiled.render(values)
+        else:
+            text = compiled.text
+        rows.append(SheetRow(tid, cid, code, name, phone, task_type, title, _date(due),
+                             assigned, text or title or ""))
     return rows
+
+
+_LAST_NAMES = frozenset({"last_purchase", "last_purchase_date"})
+_CHUNK = 900  # ids per IN (...): below every SQLite's variable limit
+
+
+def _last_purchases(customer_ids: set[int], today: dt.date | None) -> dict[int, tuple]:
+    """customer -> (date, description) of their last purchase (latest date, then the
+    last written). With `today`: read for the customers of the whole sheet at once
+    (one pass, no id list); else for `customer_ids` in chunks."""
+    if not customer_ids:
+        return {}
+    latest = Purchase.alias()
+    out: dict[int, tuple] = {}
+
+    def read(customers):
+        # Two steps, each a walk of an index: (customer, id of the last purchase) by
+        # the customer index, then those purchases by id (a join here lets PostgreSQL
+        # choose to hash the whole purchase table).
+        newest = (latest.select(latest.id).where(latest.customer == customers.c.customer_id)
+                  .order_by(latest.date.desc(), latest.id.desc()).limit(1))
+        sql, params = Purchase.select(newest).from_(customers).sql()
+        ids = sorted(pid for (pid,) in db.execute_sql(sql, params) if pid is not None)
+        mark = "?" if connection.is_sqlite() else "%s"  # (peewee's SQL of 900 ids is slow)
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start:start + _CHUNK]
+            sql = (f"SELECT customer_id, date, description FROM {Purchase._meta.table_name} "
+                   f"WHERE id IN ({', '.join([mark] * len(chunk))})")
+            for cid, day, description in db.execute_sql(sql, chunk):
+                if cid in customer_ids:
+                    out[cid] = (day, description)
+
+    if today is not None and len(customer_ids) > _CHUNK:
+        read(CareTask.select(CareTask.customer.alias("customer_id")).distinct()
+             .where((CareTask.status == "planned") & (CareTask.due_date <= today))
+             .alias("mine"))
+    else:
+        ids = sorted(customer_ids)
+        for start in range(0, len(ids), _CHUNK):
+            read(Customer.select(Customer.id.alias("customer_id"))
+                 .where(Customer.id.in_(ids[start:start + _CHUNK])).alias("mine"))
+    return out
+
+
+def _totals(customer_ids: set[int]) -> dict[int, int]:
+    """customer -> total spent (₫), for the customers whose message shows {points}."""
+    ids, out = sorted(customer_ids), {}
+    for start in range(0, len(ids), _CHUNK):
+        query = (Purchase.select(Purchase.customer, fn.SUM(Purchase.amount))
+                 .where(Purchase.customer.in_(ids[start:start + _CHUNK]))
+                 .group_by(Purchase.customer))
+        sql, params = query.sql()
+        out.update((cid, int(total or 0)) for cid, total in db.execute_sql(sql, params))
+    return out
 
 
 def _date(value) -> dt.date | None:

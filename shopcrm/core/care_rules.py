@@ -34,6 +34,9 @@ win-back, loyalty offer) of customers without an active marketing consent.
 The events are read with a few range queries (each on an indexed date, bounded by
 the window), keys computed here, and the new tasks written in one bulk INSERT (OR
 IGNORE / ON CONFLICT DO NOTHING: two counters generating at once are harmless).
+A run is remembered (the setting care_generated, see generate()): the next one, if the
+rules and the rows it read are as they were, reads only the days and the purchases,
+customers and complaints new since; otherwise, or after a hook, everything again.
 
 Hooks for the code that changes the events (call them in its transaction):
 `purchase_changed(purchase_id)` after a purchase is added or edited (moves the due
@@ -46,10 +49,11 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import json
 from collections import Counter, defaultdict
 from typing import NamedTuple
 
-from peewee import SQL, fn
+from peewee import SQL, Case, fn
 
 from shopcrm.core import settings
 from shopcrm.core.privacy import MARKETING_TASKS
@@ -229,7 +233,7 @@ class Allowed:
 # -- events per trigger ------------------------------------------------------------------
 
 def _after_purchase(rules: list[CareRule], window: Window, allowed: Allowed,
-                    purchase_id: int | None = None):
+                    purchase_id: int | None = None, after_id: int | None = None):
     """Purchases whose task falls due in the window, for every after_purchase rule at once
     (one range query on the date index; trash and consent checked from `allowed`)."""
     low = min(r.offset_days for r in rules)
@@ -240,13 +244,23 @@ def _after_purchase(rules: list[CareRule], window: Window, allowed: Allowed,
                                                   window.end - _days(low)))
     else:
         query = query.where(Purchase.id == purchase_id)
+    if after_id is not None:  # only the purchases written since
+        query = query.where(Purchase.id > after_id)
     found = _rows(query)
+    dates: dict = {}  # the driver's day (text or date) -> date: a few dozen distinct days
+    for _pid, _cid, day in found:
+        if day not in dates:
+            dates[day] = _as_date(day)
+    start, end = window.start, window.end
     for rule in rules:
         offset, ok = _days(rule.offset_days), allowed.check(rule)
+        dues = {day: date + offset for day, date in dates.items()
+                if start <= date + offset <= end}
+        prefix = f"rule:{rule.id}:purchase:"
         for pid, cid, day in found:
-            due = _as_date(day) + offset
-            if window.start <= due <= window.end and ok(cid):
-                yield Candidate(f"rule:{rule.id}:purchase:{pid}", cid, due, rule)
+            due = dues.get(day)
+            if due is not None and ok(cid):
+                yield Candidate(f"{prefix}{pid}", cid, due, rule)
 
 
 def _month_day_sql(field):
@@ -255,7 +269,8 @@ def _month_day_sql(field):
     return fn.to_char(field, "MM-DD")
 
 
-def _birthday(rule: CareRule, window: Window, customer_id: int | None = None):
+def _birthday(rule: CareRule, window: Window, customer_id: int | None = None,
+              after_id: int | None = None):
     """Anniversaries falling in the window (shifted by the offset); the SQL filter on
     month and day is a coarse one (29/02 is always asked), the dates are checked here."""
     offset = _days(rule.offset_days)
@@ -267,6 +282,8 @@ def _birthday(rule: CareRule, window: Window, customer_id: int | None = None):
                     & _month_day_sql(Customer.birthday).in_(month_days)))
     if customer_id is not None:
         query = query.where(Customer.id == customer_id)
+    if after_id is not None:
+        query = query.where(Customer.id > after_id)
     years = range(first.year, last.year + 1)
     for cid, birthday in _rows(query):
         birthday = _as_date(birthday)
@@ -278,7 +295,7 @@ def _birthday(rule: CareRule, window: Window, customer_id: int | None = None):
 
 
 def _became_lapsed(rule: CareRule, window: Window, segment_rules: SegmentRules,
-                   allowed: Allowed):
+                   allowed: Allowed, from_day: dt.date | None = None, customers=None):
     """Customers whose last purchase puts the day they became lapsed in the window
     (and not after today: they may still come back)."""
     offset, after = _days(rule.offset_days), _days(segment_rules.lapsed_after_days + 1)
@@ -286,9 +303,14 @@ def _became_lapsed(rule: CareRule, window: Window, segment_rules: SegmentRules,
     later = Purchase.alias()
     bought_later = (later.select(SQL("1"))
                     .where((later.customer == Purchase.customer) & (later.date > Purchase.date)))
+    earliest = window.start - offset
+    if from_day is not None:  # only the days from then on (the ones before were done)
+        earliest = max(earliest, from_day)
     query = (Purchase.select(Purchase.customer, Purchase.date).distinct()
-             .where(Purchase.date.between(window.start - offset - after, latest - after)
+             .where(Purchase.date.between(earliest - after, latest - after)
                     & ~fn.EXISTS(bought_later)))
+    if customers is not None:  # only these customers (a subquery)
+        query = query.where(Purchase.customer.in_(customers))
     ok = allowed.check(rule)
     for cid, day in _rows(query):
         if not ok(cid):
@@ -299,23 +321,39 @@ def _became_lapsed(rule: CareRule, window: Window, segment_rules: SegmentRules,
 
 
 def _became_loyal(rules: list[CareRule], window: Window, segment_rules: SegmentRules,
-                  allowed: Allowed):
+                  allowed: Allowed, from_day: dt.date | None = None, customers=None):
     """The purchase days on which customers became loyal, for every loyal rule at once."""
     lowest = min(r.offset_days for r in rules)
     highest = max(r.offset_days for r in rules)
     first, last = window.start - _days(highest), min(window.end - _days(lowest), window.today)
+    if from_day is not None:  # only the days from then on (the ones before were done)
+        first = max(first, from_day)
     if first > last:
         return
     since = segment_rules.loyal_since(first - _days(1))
-    buyers = Purchase.select(Purchase.customer).where(Purchase.date.between(first, last))
+    need = segment_rules.loyal_purchases
+    # Buyers of the window, less those loyal all along: `need` purchase days from the
+    # first day counted on every day of the window (the day before the last one's) to
+    # the day before the window lie in what each of its days counts before itself.
+    buyers = (Purchase.select(Purchase.customer).distinct()
+              .where(Purchase.date.between(first, last)))
+    if customers is not None:  # only these customers (a subquery)
+        buyers = buyers.where(Purchase.customer.in_(customers))
+    buyers = buyers.alias("buyers")
+    before = Purchase.alias()
+    days_before = (before.select(fn.COUNT(before.date.distinct()))
+                   .where((before.customer == buyers.c.customer_id)
+                          & before.date.between(segment_rules.loyal_since(last - _days(1)),
+                                                first - _days(1))))
+    candidates = (Purchase.select(buyers.c.customer_id).from_(buyers)
+                  .where(days_before < need))
     query = (Purchase.select(Purchase.customer, Purchase.date).distinct()
-             .where(Purchase.date.between(since, last) & Purchase.customer.in_(buyers)))
+             .where(Purchase.date.between(since, last) & Purchase.customer.in_(candidates)))
     # Days as ISO text (SQLite's own form; PostgreSQL's dates converted once): they
     # sort as dates, and only the window's few days need date arithmetic.
     days_of: dict[int, list[str]] = defaultdict(list)
     for cid, day in _rows(query):
         days_of[cid].append(day if isinstance(day, str) else day.isoformat())
-    need = segment_rules.loyal_purchases
     bounds = {}  # ISO day -> (first day counted on it, first day counted the day before)
     became: list[tuple[int, dt.date]] = []
     low = first.isoformat()
@@ -342,7 +380,7 @@ def _became_loyal(rules: list[CareRule], window: Window, segment_rules: SegmentR
                 yield Candidate(f"rule:{rule.id}:loyal:{cid}:{day.isoformat()}", cid, due, rule)
 
 
-def _complaint(rule: CareRule, window: Window):
+def _complaint(rule: CareRule, window: Window, after_id: int | None = None):
     offset = _days(rule.offset_days)
     # UTC timestamps: a day of slack on each side, the local day checked here.
     low = dt.datetime.combine(window.start - offset - _days(1), dt.time())
@@ -350,37 +388,94 @@ def _complaint(rule: CareRule, window: Window):
     query = (Feedback.select(Feedback.id, Feedback.customer, Feedback.at).join(Customer)
              .where((Feedback.kind == "complaint") & Feedback.at.between(low, high)
                     & _allowed(rule, Feedback.customer)))
+    if after_id is not None:
+        query = query.where(Feedback.id > after_id)
     for fid, cid, at in _rows(query):
         due = local_day(_as_datetime(at)) + offset
         if window.start <= due <= window.end:
             yield Candidate(f"rule:{rule.id}:complaint:{fid}", cid, due, rule)
 
 
-def _new_customer(rule: CareRule, window: Window):
+def _new_customer(rule: CareRule, window: Window, after_id: int | None = None):
     offset = _days(rule.offset_days)
     low = dt.datetime.combine(window.start - offset - _days(1), dt.time())
     high = dt.datetime.combine(window.end - offset + _days(2), dt.time())
     query = (Customer.select(Customer.id, Customer.created_at)
              .where(Customer.created_at.between(low, high) & Customer.import_batch.is_null()
                     & _allowed(rule, Customer.id)))
+    if after_id is not None:
+        query = query.where(Customer.id > after_id)
     for cid, created in _rows(query):
         due = local_day(_as_datetime(created)) + offset
         if window.start <= due <= window.end:
             yield Candidate(f"rule:{rule.id}:new:{cid}", cid, due, rule)
 
 
-def _candidates(rules: list[CareRule], window: Window):
+class Since(NamedTuple):
+    """Where the last complete run stopped: its day, the end of its window, and the last
+    purchase, customer and feedback ids it had read (the rows before are unchanged)."""
+
+    today: dt.date
+    end: dt.date
+    marks: dict[str, int]
+
+
+def _candidates(rules: list[CareRule], window: Window, since: Since | None = None,
+                marks: dict[str, int] | None = None):
+    """The tasks the rules want in the window; with `since`, only those the last run
+    could not see: due after its window, events after its day (win-back, loyalty), and
+    the purchases, customers and complaints written since (`marks`: their last ids now)."""
     segment_rules, allowed = SegmentRules.from_setting(), Allowed()
     by_trigger: dict[str, list[CareRule]] = defaultdict(list)
     for rule in rules:
         by_trigger[rule.trigger].append(rule)
+    if since is None:
+        yield from _all_candidates(by_trigger, window, segment_rules, allowed)
+        return
+    if since.end < window.end:  # the days beyond the last window, for every event
+        later = Window(max(window.start, since.end + _days(1)), window.end, window.today)
+        yield from _all_candidates(by_trigger, later, segment_rules, allowed,
+                                   dated_only=True)
+    loyal = by_trigger["became_loyal"]
+    if loyal:  # days that became past since (events are only told on their day)
+        highest = max(r.offset_days for r in loyal)
+        yield from _became_loyal(loyal, window, segment_rules, allowed,
+                                 min(since.today, since.end - _days(highest)) + _days(1))
+    for rule in by_trigger["became_lapsed"]:
+        yield from _became_lapsed(rule, window, segment_rules, allowed,
+                                  min(since.today, since.end - _days(rule.offset_days))
+                                  + _days(1))
+    old = since.marks
+    if marks["purchase"] > old["purchase"]:
+        buyers = Purchase.select(Purchase.customer).where(Purchase.id > old["purchase"])
+        if by_trigger["after_purchase"]:
+            yield from _after_purchase(by_trigger["after_purchase"], window, allowed,
+                                       after_id=old["purchase"])
+        if loyal:
+            yield from _became_loyal(loyal, window, segment_rules, allowed, customers=buyers)
+        for rule in by_trigger["became_lapsed"]:
+            yield from _became_lapsed(rule, window, segment_rules, allowed, customers=buyers)
+    if marks["customer"] > old["customer"]:
+        for rule in by_trigger["birthday"]:
+            yield from _birthday(rule, window, after_id=old["customer"])
+        for rule in by_trigger["new_customer"]:
+            yield from _new_customer(rule, window, after_id=old["customer"])
+    if marks["feedback"] > old["feedback"]:
+        for rule in by_trigger["complaint"]:
+            yield from _complaint(rule, window, after_id=old["feedback"])
+
+
+def _all_candidates(by_trigger: dict[str, list[CareRule]], window: Window,
+                    segment_rules: SegmentRules, allowed: Allowed, dated_only: bool = False):
+    """Every rule's tasks in the window (dated_only: not the win-back and loyalty ones,
+    whose events are told on their day only)."""
     if by_trigger["after_purchase"]:
         yield from _after_purchase(by_trigger["after_purchase"], window, allowed)
-    if by_trigger["became_loyal"]:
+    if by_trigger["became_loyal"] and not dated_only:
         yield from _became_loyal(by_trigger["became_loyal"], window, segment_rules, allowed)
     for rule in by_trigger["birthday"]:
         yield from _birthday(rule, window)
-    for rule in by_trigger["became_lapsed"]:
+    for rule in by_trigger["became_lapsed"] if not dated_only else ():
         yield from _became_lapsed(rule, window, segment_rules, allowed)
     for rule in by_trigger["complaint"]:
         yield from _complaint(rule, window)
@@ -426,12 +521,25 @@ def _insert(candidates: list[Candidate]) -> int:
     return len(rows)
 
 
+def _existing_of(keys: list[str]) -> set[str]:
+    """Which of these keys have a task (a few candidates: looked up, not a range read)."""
+    found: set[str] = set()
+    for start in range(0, len(keys), _CHUNK):
+        query = CareTask.select(CareTask.source_key).where(
+            CareTask.source_key.in_(keys[start:start + _CHUNK]))
+        found.update(key for (key,) in _rows(query))
+    return found
+
+
 def _write(candidates, window: Window) -> Counter:
     """Insert the candidates whose key is new; created tasks per task type."""
     wanted: dict[str, Candidate] = {}
     for candidate in candidates:
         wanted.setdefault(candidate.key, candidate)
-    existing = _existing(window.start)
+    if len(wanted) <= 10 * _CHUNK:
+        existing = _existing_of(list(wanted))
+    else:
+        existing = _existing(window.start)
     new = [c for key, c in wanted.items() if key not in existing]
     _insert(new)
     return Counter(c.rule.task_type for c in new)
@@ -450,14 +558,89 @@ class Generated(NamedTuple):
 
 def generate(today: dt.date | None = None, catch_up_days: int | None = None) -> Generated:
     """Create the tasks the enabled rules want from today - catch-up to today + 7 days
-    that do not exist yet (see the module docstring); safe to run any number of times."""
+    that do not exist yet (see the module docstring); safe to run any number of times.
+
+    Each complete run is remembered (the setting care_generated: its day and window,
+    the rules, and the last purchase, customer, feedback and task ids with a few
+    aggregates of the rows up to them). When the next run finds the rules and those
+    rows as they were, it only reads what the last one could not see (`_candidates`
+    with `since`): the same day with nothing new, nothing at all. Anything else (a rule
+    or segment rule edited, a customer edited, trashed or restored, a consent given or
+    withdrawn, an older row or a task deleted, a day earlier than the last) reads
+    everything again; so do the hooks below, when a purchase or complaint is edited or
+    deleted. A row changed by hand in the database without touching these (a purchase
+    date set by SQL) is only seen by the next full run: forget_generated()."""
     today = today or dt.date.today()
     window = Window.of(today, catch_up_days)
     with db.atomic():
-        rules = list(CareRule.select().where(CareRule.enabled == True))  # noqa: E712
+        all_rules = list(CareRule.select().order_by(CareRule.id))
+        signature = _signature(all_rules, window)
+        state, marks = settings.get(GENERATED_KEY), _marks()
+        since = None
+        if (state and state.get("signature") == signature and state["on"] <= today.isoformat()
+                and state["old"] == _old_rows(state["marks"])):
+            since = Since(dt.date.fromisoformat(state["on"]),
+                          dt.date.fromisoformat(state["end"]), state["marks"])
+        rules = [rule for rule in all_rules if rule.enabled]
         removed = _drop_stale_win_backs()
-        created = _write(_candidates(rules, window), window)
+        if since is not None and since.today == today and since.marks == marks:
+            created: Counter = Counter()  # as the last run left it: nothing new
+        else:
+            created = _write(_candidates(rules, window, since, marks), window)
+        marks["task"] = _rows(CareTask.select(fn.MAX(CareTask.id)))[0][0] or 0
+        unchanged = since is not None and since.marks == marks and not removed
+        old = state["old"] if unchanged else _old_rows(marks)
+        settings.put(GENERATED_KEY, {"on": today.isoformat(), "end": window.end.isoformat(),
+                                     "signature": signature, "marks": marks, "old": old})
     return Generated(dict(created), removed)
+
+
+GENERATED_KEY = "care_generated"
+
+
+def _json(value):
+    """As the setting reads back (dates and timestamps as text)."""
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _signature(rules: list[CareRule], window: Window) -> list:
+    """What makes every task anew when it changes: the rules, segment rules, catch-up."""
+    return _json([[[r.id, r.trigger, r.task_type, r.stage, r.name, r.offset_days,
+                    bool(r.enabled)] for r in rules],
+                  settings.get("segment_rules"), (window.end - window.start).days])
+
+
+def _marks() -> dict[str, int]:
+    """The last purchase, customer, feedback and task ids (0: none)."""
+    row = _rows(Purchase.select(fn.MAX(Purchase.id), Customer.select(fn.MAX(Customer.id)),
+                                Feedback.select(fn.MAX(Feedback.id)),
+                                CareTask.select(fn.MAX(CareTask.id))))[0]
+    return {"purchase": row[0] or 0, "customer": row[1] or 0, "feedback": row[2] or 0,
+            "task": row[3] or 0}
+
+
+def _old_rows(marks: dict[str, int]) -> list:
+    """Aggregates of the rows up to `marks` (and of all consents) that change when one
+    of them is deleted or edited: a count, and the last change a row records (a task
+    deleted, by hand or with its customer, is made again by the next full run)."""
+    purchases = Purchase.select(fn.COUNT(Purchase.id)).where(Purchase.id <= marks["purchase"])
+    people = (Customer.select(fn.COUNT(Customer.id), fn.MAX(Customer.updated_at),
+                              fn.MAX(Customer.deleted_at), fn.COUNT(Customer.deleted_at))
+              .where(Customer.id <= marks["customer"]))
+    consents = Consent.select(fn.COUNT(Consent.id), fn.MAX(Consent.id), fn.MAX(Consent.given_at),
+                              fn.MAX(Consent.withdrawn_at), fn.COUNT(Consent.withdrawn_at))
+    feedback = (Feedback.select(fn.COUNT(Feedback.id),
+                                fn.SUM(Case(None, [(Feedback.kind == "complaint", 1)], 0)))
+                .where(Feedback.id <= marks["feedback"]))
+    tasks = CareTask.select(fn.COUNT(CareTask.id)).where(CareTask.id <= marks["task"])
+    return _json([list(_rows(query)[0])
+                  for query in (purchases, people, consents, feedback, tasks)])
+
+
+def forget_generated() -> None:
+    """Make the next generate() read everything again (an event changed in place)."""
+    if settings.get(GENERATED_KEY) is not None:
+        settings.put(GENERATED_KEY, None)
 
 
 # -- hooks ----------------------------------------------------------------------------------
@@ -483,6 +666,9 @@ def purchase_changed(purchase_id: int, today: dt.date | None = None) -> None:
         return
     today = today or dt.date.today()
     with db.atomic():
+        state = settings.get(GENERATED_KEY)
+        if state and purchase_id <= state["marks"]["purchase"]:
+            forget_generated()  # edited: its date or customer may have moved
         rules = {r.id: r for r in CareRule.select()}
         planned = CareTask.select().where(CareTask.source_key.in_(_purchase_keys(purchase_id))
                                           & _planned())
@@ -501,12 +687,14 @@ def purchase_changed(purchase_id: int, today: dt.date | None = None) -> None:
 
 def purchase_deleted(purchase_id: int) -> int:
     """Before or after a purchase is deleted: remove its tasks not done yet; how many."""
+    forget_generated()
     return (CareTask.delete().where(CareTask.source_key.in_(_purchase_keys(purchase_id))
                                     & _planned()).execute())
 
 
 def purchases_of_import_deleted(batch_id: int) -> int:
     """Before an import's purchases are deleted (undo): remove their tasks not done yet."""
+    forget_generated()
     keys = [f"rule:{rid}:purchase:" for rid in _all_rule_ids()]
     removed = 0
     ids = [pid for (pid,) in Purchase.select(Purchase.id)
@@ -519,6 +707,7 @@ def purchases_of_import_deleted(batch_id: int) -> int:
 
 def complaint_deleted(feedback_id: int) -> int:
     """When a complaint is deleted: remove its follow-ups not done yet; how many."""
+    forget_generated()
     keys = [f"rule:{rid}:complaint:{feedback_id}" for rid in _all_rule_ids()]
     return CareTask.delete().where(CareTask.source_key.in_(keys) & _planned()).execute()
 

@@ -37,6 +37,9 @@ SETTINGS: dict[str, Declared] = {
     # core.care_rules: tasks due more than this many days ago are not created any more
     # (after the app was closed, or on first use): catch-up without a flood.
     "care_catch_up_days": Declared(14, QT_TRANSLATE_NOOP("settings", "Care catch-up days")),
+    # {"on": "YYYY-MM-DD", "stamp": [...]}: core.care_rules' last complete generate() and
+    # what it read (counts, last ids, rules): the same day, unchanged, it has nothing to do.
+    "care_generated": Declared(None, QT_TRANSLATE_NOOP("settings", "Care tasks generated")),
     # core.templates' {points}: one loyalty point per this many ₫ spent (0: no points).
     "loyalty_points_vnd": Declared(100_000, QT_TRANSLATE_NOOP("settings",
                                                               "VND per loyalty point")),

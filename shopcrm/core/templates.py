@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from shopcrm.core import honorifics
@@ -91,31 +92,74 @@ def points(total_spent: int, vnd_per_point: int) -> int:
 
 
 def values_of(facts: Facts, shop_name: str, vnd_per_point: int = 100_000,
-              today: dt.date | None = None) -> dict[str, str]:
-    """placeholder -> text for one customer."""
-    honorific = honorifics.honorific_of(facts, today)
-    organisation = facts.kind == "organisation"
-    day = facts.last_purchase_date
-    if isinstance(day, str):  # SQLite rows
-        day = dt.date.fromisoformat(day[:10])
-    day_text = day.strftime("%d/%m/%Y") if day else ""
-    return {
-        "honorific": honorific,
-        "Honorific": honorific[:1].upper() + honorific[1:],
-        "name": facts.name,
-        "given_name": facts.name if organisation else given_name(facts.name),
-        "shop": shop_name or SHOP_FALLBACK,
-        "last_purchase": facts.last_purchase_description or day_text,
-        "last_purchase_date": day_text,
-        "points": f"{points(facts.total_spent, vnd_per_point):,}".replace(",", "."),
-    }
+              today: dt.date | None = None,
+              names: frozenset[str] | set[str] | None = None) -> dict[str, str]:
+    """placeholder -> text for one customer; with `names`, only those placeholders (a
+    listing fills thousands of messages: no honorific guess where none is written)."""
+    if names is None:
+        names = _ALL
+    values: dict[str, str] = _Kept()
+    if "honorific" in names or "Honorific" in names:
+        honorific = honorifics.honorific_of(facts, today)
+        values["honorific"] = honorific
+        values["Honorific"] = honorific[:1].upper() + honorific[1:]
+    if "name" in names:
+        values["name"] = facts.name
+    if "given_name" in names:
+        values["given_name"] = (facts.name if facts.kind == "organisation"
+                                else given_name(facts.name))
+    if "shop" in names:
+        values["shop"] = shop_name or SHOP_FALLBACK
+    if "last_purchase" in names or "last_purchase_date" in names:
+        day = facts.last_purchase_date
+        if isinstance(day, str):  # SQLite rows
+            day = dt.date.fromisoformat(day[:10])
+        day_text = day.strftime("%d/%m/%Y") if day else ""
+        values["last_purchase"] = facts.last_purchase_description or day_text
+        values["last_purchase_date"] = day_text
+    if "points" in names:
+        values["points"] = f"{points(facts.total_spent, vnd_per_point):,}".replace(",", ".")
+    return values
+
+
+_ALL = frozenset(PLACEHOLDERS)
+
+
+class _Kept(dict):
+    """Values for str.format_map: an unknown placeholder stays as written."""
+
+    def __missing__(self, name: str) -> str:
+        return "{" + name + "}"
+
+
+class Compiled(NamedTuple):
+    """A template parsed once: `text` as a str.format pattern (literal braces doubled,
+    each placeholder one field) and the placeholder names it uses."""
+
+    text: str
+    pattern: str
+    names: frozenset[str]
+
+    def render(self, values: dict[str, str]) -> str:
+        if not self.names:
+            return self.text
+        return self.pattern.format_map(values if type(values) is _Kept else _Kept(values))
+
+
+@lru_cache(maxsize=256)
+def compiled(template: str | None) -> Compiled:
+    """`template` parsed once (render() of many rows with the same template)."""
+    pieces = _PLACEHOLDER.split(template or "")
+    pattern = "".join(piece.replace("{", "{{").replace("}", "}}") if index % 2 == 0
+                      else "{" + piece + "}" for index, piece in enumerate(pieces))
+    return Compiled(template or "", pattern, frozenset(pieces[1::2]))
 
 
 def render(template: str | None, values: dict[str, str]) -> str:
     """`template` with each known placeholder replaced; everything else left as written."""
     if not template:
         return ""
-    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+    return compiled(template).render(values)
 
 
 def fill(template: str | None, customer, shop_name: str | None = None,

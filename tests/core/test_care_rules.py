@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
-from shopcrm.core import care, care_rules, customers, feedback, privacy, purchases, segments
+from shopcrm.core import (
+    care, care_rules, customers, feedback, privacy, purchases, segments, settings,
+)
 from shopcrm.db.models import CareRule, CareTask, Customer, Purchase
 
 TODAY = dt.date.today()
@@ -240,3 +243,111 @@ def test_no_tasks_for_customers_in_the_trash_or_disabled_rules(db):
     customers.restore([ha.id])
     CareRule.update(enabled=False).where(CareRule.task_type == "thank_you").execute()
     assert care_rules.generate(TODAY).created == {"feedback_request": 1}
+
+
+# -- the bookkeeping of generate(): a run reads only what the last one could not see ----
+
+def test_a_re_run_reads_nothing_and_rows_written_behind_its_back_are_seen(db):
+    care_rules.ensure_default_rules()
+    ha = old_customer({"name": "Nguyễn Thị Hà"})
+    Purchase.create(customer=ha.id, date=TODAY - days(1), amount=100_000)  # an import: no hook
+    assert care_rules.generate(TODAY).created == {"thank_you": 1, "feedback_request": 1}
+    remembered = settings.get(care_rules.GENERATED_KEY)
+    assert remembered["on"] == TODAY.isoformat()
+    assert care_rules.generate(TODAY).total == 0
+    Purchase.create(customer=ha.id, date=TODAY - days(3), amount=100_000)  # another import
+    assert care_rules.generate(TODAY).created == {"thank_you": 1, "feedback_request": 1}
+    ticket = feedback.add_feedback(ha.id, "complaint", comment="Giao hàng chậm")
+    new = customers.create({"name": "Lê An", "birthday": dt.date(2000, 3, 1)})
+    created = care_rules.generate(TODAY).created
+    assert created["complaint_follow_up"] == 1 and created["welcome"] == 1
+    assert care_rules.generate(TODAY).total == 0
+    feedback.delete_feedback(ticket.id)  # its hook: the follow-up goes, nothing comes back
+    assert care_rules.generate(TODAY).total == 0
+    assert CareTask.select().where(CareTask.customer == new.id).count() == 1
+
+
+def test_a_back_dated_purchase_still_yields_its_tasks(db):
+    care_rules.ensure_default_rules()
+    segments.save_rules({"lapsed_after_days": 30})
+    ha = old_customer({"name": "Nguyễn Thị Hà"})
+    privacy.set_consent(ha.id, "marketing", True)
+    bought = purchases.add_purchase(ha.id, TODAY, 100_000)
+    assert care_rules.generate(TODAY).total == 0  # the hook made its tasks
+    purchases.update_purchase(bought.id, date=TODAY - days(31))  # lapsed since yesterday
+    created = care_rules.generate(TODAY).created
+    assert created == {"win_back": 1}
+    assert tasks("win_back") == [("win_back", TODAY - days(0), "planned")]
+    old = old_customer({"name": "Lê An"})
+    privacy.set_consent(old.id, "marketing", True)
+    care_rules.generate(TODAY)
+    Purchase.create(customer=old.id, date=TODAY - days(32), amount=100_000)  # an import
+    assert care_rules.generate(TODAY).created == {"win_back": 1}
+
+
+def test_a_rule_edited_or_a_customer_changed_reads_everything_again(db):
+    care_rules.ensure_default_rules()
+    CareRule.update(enabled=False).where(CareRule.task_type == "thank_you").execute()
+    ha = old_customer({"name": "Nguyễn Thị Hà"})
+    Purchase.create(customer=ha.id, date=TODAY - days(1), amount=100_000)
+    assert care_rules.generate(TODAY).created == {"feedback_request": 1}
+    CareRule.update(enabled=True).where(CareRule.task_type == "thank_you").execute()
+    assert care_rules.generate(TODAY).created == {"thank_you": 1}
+    CareRule.create(name="Gọi hỏi thăm", trigger="after_purchase", task_type="custom",
+                    offset_days=0, enabled=True)
+    assert care_rules.generate(TODAY).created == {"custom": 1}
+    birthday = TODAY + days(2)
+    current = customers.get(ha.id)
+    customers.update(ha.id, {"name": current.name, "birthday": dt.date(2000, birthday.month,
+                                                                        birthday.day)},
+                     current.version)
+    assert care_rules.generate(TODAY).created == {"birthday": 1}
+    customers.trash([ha.id])
+    assert care_rules.generate(TODAY).total == 0
+    customers.restore([ha.id])
+    assert care_rules.generate(TODAY).total == 0
+    CareTask.delete().where(CareTask.task_type == "custom").execute()  # by hand
+    assert care_rules.generate(TODAY).created == {"custom": 1}
+    settings.put("care_catch_up_days", 30)
+    Purchase.create(customer=ha.id, date=TODAY - days(25), amount=100_000)
+    assert care_rules.generate(TODAY).created == {"thank_you": 1, "feedback_request": 1,
+                                                  "custom": 1}
+
+
+def test_day_after_day_makes_what_a_full_run_makes(db):
+    """Runs on following days (and a gap), with rows added between them, end with the
+    very tasks that one full run a day makes: events of days that became past since
+    (win-backs, loyalty offers), due dates beyond the last window, rows written since."""
+    care_rules.ensure_default_rules()
+    segments.save_rules({"lapsed_after_days": 20, "loyal_purchases": 2})
+    people = [old_customer({"name": f"Khách {n}", "birthday": TODAY - days(n * 3)})
+              for n in range(1, 11)]
+    for person in people[1:]:
+        privacy.set_consent(person.id, "marketing", True)
+
+    def week(full: bool) -> set[str]:
+        CareTask.delete().execute()
+        Purchase.delete().execute()
+        for index, person in enumerate(people):  # lapsed on days -9, -11, -13, …
+            Purchase.create(customer=person.id, date=TODAY - days(30 + 2 * index),
+                            amount=100_000)
+        for index, person in enumerate(people[6:]):  # loyal on days -8, -6, -4, -2
+            Purchase.create(customer=person.id, date=TODAY - days(8 - 2 * index),
+                            amount=100_000)
+        care_rules.forget_generated()
+        for day in (-12, -11, -10, -6, -5, -5, 0):
+            if day in (-11, -6):  # purchases written since (some back-dated)
+                for index, person in enumerate(people[3:6] + people[8:]):
+                    Purchase.create(customer=person.id, date=TODAY + days(day - 2 * index),
+                                    amount=200_000)
+            if full:
+                care_rules.forget_generated()
+            care_rules.generate(TODAY + days(day))
+        # purchase ids differ from week to week (PostgreSQL does not reuse them)
+        return sorted((re.sub(r"purchase:\d+", "purchase", t.source_key), t.customer_id,
+                       t.due_date, t.status) for t in CareTask.select())
+
+    incremental = week(full=False)
+    assert incremental == week(full=True)
+    assert sum(":lapsed:" in key for key, *_ in incremental) >= 2
+    assert sum(":loyal:" in key for key, *_ in incremental) >= 3
