@@ -3528,6 +3528,10 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Care tasks generated</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Lock after minutes idle</source>
         <translation type="unfinished"></translation>
     </message>

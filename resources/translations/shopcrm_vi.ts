@@ -3533,6 +3533,10 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Số ngày bù việc chăm sóc</translation>
     </message>
     <message>
+        <source>Care tasks generated</source>
+        <translation>Lần tạo việc chăm sóc gần nhất</translation>
+    </message>
+    <message>
         <source>Lock after minutes idle</source>
         <translation>Tự khóa sau số phút không dùng</translation>
     </message>
