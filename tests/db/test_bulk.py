@@ -181,3 +181,22 @@ def test_postgresql_gets_its_own_sql(db):
     assert update == ('UPDATE "customer" SET "name" = %s, "version" = %s '
                       'WHERE "id" = %s AND "version" = %s')
 
+
+
+def test_select_by_ids_reads_what_peewee_reads(things, monkeypatch):
+    monkeypatch.setattr(bulk, "SELECT_CHUNK", 2)  # several pages, one shorter
+    tag = Tag.create(name="VIP")
+    rows = [(f"K{i}", dt.date(1990, 1, i + 1) if i % 2 else None,
+             dt.datetime(2026, 5, 1, 8, i, 15, 123456), bool(i % 3) if i % 4 else None,
+             None, None, "a,b", tag.id if i % 2 else None, i) for i in range(5)]
+    bulk.insert_rows(Thing, FIELDS, rows)
+    fields = [Thing.id, Thing.name, Thing.born, Thing.seen_at, Thing.active, Thing.tag,
+              Thing.version]
+    ids = [t for (t,) in Thing.select(Thing.id).order_by(Thing.id.desc()).tuples()][:4]
+    expected = sorted(Thing.select(*fields).where(Thing.id.in_(ids)).tuples())
+    assert sorted(bulk.select_by_ids(Thing, fields, ids)) == expected
+    assert sorted(bulk.select_by_ids(Thing, ["name", "version"], iter(ids[:1]))) == \
+        sorted(Thing.select(Thing.name, Thing.version).where(Thing.id == ids[0]).tuples())
+    assert list(bulk.select_by_ids(Thing, fields, [])) == []
+    assert sorted(bulk.select_by_ids(Thing, [Thing.tag, Thing.name], [tag.id], key=Thing.tag)) \
+        == [(tag.id, "K1"), (tag.id, "K3")]

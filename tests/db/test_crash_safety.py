@@ -118,7 +118,23 @@ def snapshot(path: Path) -> dict:
                 "SELECT file_name, rows_total, rows_created, rows_updated, rows_skipped, "
                 "rows_rejected, finished_at IS NOT NULL FROM import_batch ORDER BY id").fetchall(),
             "audit": raw.execute("SELECT action FROM audit_log ORDER BY id").fetchall(),
+            # The import drops the search index's triggers inside its transaction
+            # (search_index.bulk_writes): a kill must leave them as they were.
+            "triggers": raw.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                    "ORDER BY name").fetchall(),
+            "indexed": _indexed(raw),
         }
+
+
+def _indexed(raw: sqlite3.Connection) -> str | None:
+    """A digest of the search index's entries (its rowids), None without the index; the
+    FTS5 integrity check must pass."""
+    if not raw.execute("SELECT 1 FROM sqlite_master WHERE name = 'customer_search'").fetchone():
+        return None
+    raw.execute("INSERT INTO customer_search(customer_search) VALUES ('integrity-check')")
+    rowids = raw.execute("SELECT rowid FROM customer_search ORDER BY rowid").fetchall()
+    assert rowids == raw.execute("SELECT id FROM customer ORDER BY id").fetchall()
+    return hashlib.sha256(repr(rowids).encode()).hexdigest()
 
 
 # -- running and killing the worker --------------------------------------------------------
