@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QFileDialog, QLabel, QLineEdit, QMainWindow, QMessageBox, QPlainTextEdit,
@@ -43,6 +43,8 @@ from shopcrm.ui.tray import notify_tasks
 
 log = logging.getLogger(__name__)
 
+# Start-up work that waits for the first paint starts anyway after this (a hidden window).
+FIRST_PAINT_FALLBACK_MS = 2000
 # How often the window looks for changes made at other counters.
 SYNC_SECONDS = 20
 # What a read-only window turns off: everything that writes to the database.
@@ -102,7 +104,11 @@ class MainWindow(QMainWindow):
         self._stamps: tuple | None = None
         self._segments_day: dt.date | None = None  # the day keep_segments_fresh() ran
         self._greeting = ""  # the care counts the status bar shows, see _greet
-        QTimer.singleShot(0, self._after_first_paint)
+        # The rest waits for the list's first paint (a timer of 0 would run before it, and
+        # the background jobs it starts would slow that paint by competing for Python).
+        self._first_paint_done = False
+        self.list.view.viewport().installEventFilter(self)
+        QTimer.singleShot(FIRST_PAINT_FALLBACK_MS, self._after_first_paint)  # never painted
         self.sync_timer = QTimer(self, interval=SYNC_SECONDS * 1000)
         self.sync_timer.timeout.connect(self.sync)
         self.sync_timer.start()
@@ -375,7 +381,17 @@ class MainWindow(QMainWindow):
         self.counts.setText(self.tr("{shown} of {total} customers shown").format(
             shown=i18n.number(shown), total=i18n.number(total)))
 
+    def eventFilter(self, watched, event) -> bool:
+        if (not self._first_paint_done and event.type() == QEvent.Type.Paint
+                and watched is self.list.view.viewport()):
+            QTimer.singleShot(0, self._after_first_paint)
+        return super().eventFilter(watched, event)
+
     def _after_first_paint(self) -> None:
+        if self._first_paint_done:
+            return
+        self._first_paint_done = True
+        self.list.view.viewport().removeEventFilter(self)
         self.care.refresh()
         self.sidebar.refresh_counts()
         self.keep_segments_fresh()
