@@ -75,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="the day to run for (default: today)")
     care.add_argument("--json", action="store_true", help="print JSON instead of lines")
 
-    exp = commands.add_parser("export", help="export customers to .xlsx or .csv")
+    exp = commands.add_parser("export", help="export customers to .xlsx (with their purchases, "
+                              "interactions, feedback and care tasks) or .csv (customers only)")
     exp.add_argument("file", type=Path)
     exp.add_argument("--json", action="store_true", help="print one JSON object with the counts")
 
@@ -278,16 +279,19 @@ def cmd_care(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from shopcrm.io.export import export_customers
+    from shopcrm.io.export import export_file
 
-    count = export_customers(args.file)
+    sheets = export_file(args.file, language=getattr(args, "lang", None) or "vi")
+    count = sheets["customers"]
     if getattr(args, "json", False):
         import json
 
-        print(json.dumps({"file": str(args.file), "customers": count, "exported": count},
-                         ensure_ascii=False))
+        print(json.dumps({"file": str(args.file), "customers": count, "exported": count,
+                          "sheets": sheets}, ensure_ascii=False))
     else:
-        print(f"{count} customers written to {args.file}")
+        others = ", ".join(f"{rows} {sheet}" for sheet, rows in sheets.items()
+                           if sheet != "customers")
+        print(f"{count} customers written to {args.file}" + (f" ({others})" if others else ""))
     return 0
 
 

@@ -1,11 +1,21 @@
 """Exporting customers to Excel (.xlsx) or CSV, in a form the import can read back.
 
-Phones stay text (the leading 0 survives), dates are real dates in .xlsx and
-dd/mm/yyyy in CSV, choice fields are written as labels of the chosen language.
-Text that a spreadsheet would run as a formula is neutralised (OWASP "CSV
-injection"): an explicit string cell in .xlsx, a leading apostrophe in CSV.
-The file is written beside the target and renamed into place at the end, so a
-cancelled or failed export never leaves a half file nor destroys an older one.
+An .xlsx export has five sheets: the customers, then the purchases, interactions,
+feedback and care tasks of those customers, linked by the customer code. The
+customer sheet carries every editable field (so an import of the file gives the
+same customers back) and, after them, derived read-only columns (age group,
+segments, purchase totals, average rating) that the import ignores; they come
+from a few aggregate queries, never one query per customer. A CSV export holds
+the customer sheet only.
+
+Phones stay text (the leading 0 survives), dates are real dates and money a
+number in đồng in .xlsx (dd/mm/yyyy and plain digits in CSV), choice fields are
+written as labels of the chosen language. Text that a spreadsheet would run as a
+formula is neutralised (OWASP "CSV injection"): an explicit string cell with a
+quote prefix in .xlsx (the text itself is unchanged, so an import gives it back),
+a leading apostrophe in CSV. The file is written beside the target and renamed
+into place at the end, so a cancelled or failed export never leaves a half file
+nor destroys an older one.
 """
 
 from __future__ import annotations
@@ -15,37 +25,133 @@ import datetime as dt
 import os
 import tempfile
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator, NamedTuple
 
 from openpyxl import Workbook
+from openpyxl import __version__ as openpyxl_version
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.filters import AutoFilter
+from peewee import JOIN, fn
 
+from shopcrm.core.customers import age_group
 from shopcrm.core.errors import QT_TRANSLATE_NOOP, KnownError
 from shopcrm.db.connection import is_read_only, read_transaction
-from shopcrm.db.models import AuditLog, Customer, CustomerTag, Tag
+from shopcrm.db.models import (
+    AuditLog, CareTask, Customer, CustomerTag, Feedback, Interaction, Purchase, Tag,
+)
 
 PROGRESS_EVERY = 1000
 CHUNK = 500  # ids per query when exporting a selection
 TAG_SEPARATOR = "|"
 DATE_FORMAT = "DD/MM/YYYY"
+DATETIME_FORMAT = "DD/MM/YYYY HH:MM"
+TIME_FORMAT = "HH:MM"
+MONEY_FORMAT = '#,##0 "₫"'
+RATING_FORMAT = "0.0"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+SHEETS = ("customers", "purchases", "interactions", "feedback", "care_tasks")
 
-FIELDS = (
-    "code", "name", "phone", "phone2", "email", "birthday", "gender", "kind", "address",
-    "ward", "district", "province", "source", "tags", "notes", "created_at",
+
+class Column(NamedTuple):
+    field: str
+    vi: str
+    en: str
+    width: int
+    kind: str = "text"  # text, date, datetime, time, money, int, rating
+
+
+def _c(field, vi, en, width, kind="text") -> Column:
+    return Column(field, vi, en, width, kind)
+
+
+# The customer sheet: every editable field (the import maps these headers back,
+# see io.mapping), then the derived columns the import ignores.
+CUSTOMER_COLUMNS = (
+    _c("code", "Mã khách hàng", "Customer code", 12),
+    _c("name", "Tên khách hàng", "Name", 28),
+    _c("phone", "Điện thoại", "Phone", 13),
+    _c("phone2", "Điện thoại 2", "Phone 2", 13),
+    _c("email", "Email", "Email", 26),
+    _c("birthday", "Ngày sinh", "Birthday", 12, "date"),
+    _c("gender", "Giới tính", "Gender", 9),
+    _c("kind", "Loại khách", "Kind", 11),
+    _c("org_type", "Loại hình tổ chức", "Organisation type", 18),
+    _c("tax_code", "Mã số thuế", "Tax code", 13),
+    _c("honorific", "Xưng hô", "Honorific", 9),
+    _c("relation", "Quan hệ", "Relation", 11),
+    _c("role_buyer", "Người mua", "Buyer", 10),
+    _c("role_user", "Người sử dụng", "User", 10),
+    _c("role_beneficiary", "Người thụ hưởng", "Beneficiary", 10),
+    _c("income", "Thu nhập", "Income", 11),
+    _c("area", "Địa bàn", "Area", 11),
+    _c("address", "Địa chỉ", "Address", 30),
+    _c("ward", "Phường/Xã", "Ward", 16),
+    _c("district", "Quận/Huyện", "District", 16),
+    _c("province", "Tỉnh/Thành phố", "Province/City", 16),
+    _c("zalo", "Zalo", "Zalo", 13),
+    _c("facebook", "Facebook", "Facebook", 20),
+    _c("source", "Nguồn", "Source", 15),
+    _c("referred_by", "Người giới thiệu", "Referred by", 12),
+    _c("tags", "Nhóm khách hàng", "Customer groups", 22),
+    _c("notes", "Ghi chú", "Notes", 40),
+    _c("created_at", "Ngày tạo", "Created on", 12, "date"),
+    _c("age_group", "Nhóm tuổi", "Age group", 12),
+    _c("funnel_segment", "Phân khúc", "Funnel segment", 16),
+    _c("value_tier", "Hạng giá trị", "Value tier", 16),
+    _c("purchase_count", "Số lần mua", "Purchase count", 10, "int"),
+    _c("total_spent", "Tổng chi tiêu", "Total spent", 16, "money"),
+    _c("last_purchase", "Lần mua cuối", "Last purchase", 12, "date"),
+    _c("average_rating", "Đánh giá trung bình", "Average rating", 10, "rating"),
 )
-_HEADERS = {
-    "vi": ("Mã khách hàng", "Tên khách hàng", "Điện thoại", "Điện thoại 2", "Email", "Ngày sinh",
-           "Giới tính", "Loại khách", "Địa chỉ", "Phường/Xã", "Quận/Huyện", "Tỉnh/Thành phố",
-           "Nguồn", "Nhóm khách hàng", "Ghi chú", "Ngày tạo"),
-    "en": ("Customer code", "Name", "Phone", "Phone 2", "Email", "Birthday", "Gender", "Kind",
-           "Address", "Ward", "District", "Province/City", "Source", "Customer groups", "Notes",
-           "Created on"),
+FIELDS = tuple(column.field for column in CUSTOMER_COLUMNS)
+DERIVED_FIELDS = FIELDS[FIELDS.index("age_group"):]
+_LINK = (_c("customer_code", "Mã khách hàng", "Customer code", 12),
+         _c("customer_name", "Tên khách hàng", "Customer name", 24))
+# The purchases sheet reads back through io.purchases (its header variants).
+PURCHASE_COLUMNS = (*_LINK,
+                    _c("date", "Ngày mua", "Purchase date", 12, "date"),
+                    _c("description", "Mô tả", "Description", 36),
+                    _c("amount", "Số tiền", "Amount", 15, "money"),
+                    _c("channel", "Kênh bán", "Channel", 12),
+                    _c("note", "Ghi chú", "Note", 30))
+INTERACTION_COLUMNS = (*_LINK,
+                       _c("at", "Thời gian", "Time", 16, "datetime"),
+                       _c("kind", "Loại", "Kind", 12),
+                       _c("summary", "Nội dung", "Summary", 50),
+                       _c("staff", "Nhân viên", "Staff", 16))
+FEEDBACK_COLUMNS = (*_LINK,
+                    _c("at", "Thời gian", "Time", 16, "datetime"),
+                    _c("rating", "Số sao", "Rating", 8, "int"),
+                    _c("kind", "Loại", "Kind", 12),
+                    _c("comment", "Nội dung", "Comment", 40),
+                    _c("status", "Trạng thái", "Status", 14),
+                    _c("handler", "Người xử lý", "Handler", 16),
+                    _c("resolution", "Cách giải quyết", "Resolution", 36),
+                    _c("resolved_at", "Thời gian giải quyết", "Resolved at", 16, "datetime"))
+TASK_COLUMNS = (*_LINK,
+                _c("task_type", "Loại việc", "Task type", 18),
+                _c("stage", "Giai đoạn", "Stage", 11),
+                _c("step", "Bước", "Step", 6, "int"),
+                _c("title", "Tiêu đề", "Title", 30),
+                _c("due_date", "Hạn", "Due date", 12, "date"),
+                _c("due_time", "Giờ", "Due time", 7, "time"),
+                _c("recurrence", "Lặp lại", "Recurrence", 11),
+                _c("status", "Trạng thái", "Status", 12),
+                _c("outcome", "Kết quả", "Outcome", 36),
+                _c("assigned_to", "Người phụ trách", "Assigned to", 16),
+                _c("created_at", "Ngày tạo", "Created at", 16, "datetime"),
+                _c("done_at", "Ngày xong", "Done at", 16, "datetime"))
+SHEET_COLUMNS = dict(zip(SHEETS, (CUSTOMER_COLUMNS, PURCHASE_COLUMNS, INTERACTION_COLUMNS,
+                                  FEEDBACK_COLUMNS, TASK_COLUMNS)))
+SHEET_TITLES = {
+    "vi": dict(zip(SHEETS, ("Khách hàng", "Mua hàng", "Tương tác", "Phản hồi", "Chăm sóc"))),
+    "en": dict(zip(SHEETS, ("Customers", "Purchases", "Interactions", "Feedback", "Care tasks"))),
 }
-# Labels of the choice values, per language; the import maps them back to the keys.
+# Labels of the choice values, per language; the import maps the customer ones and the
+# purchase channel back to the keys (io.normalize, io.purchases: keep them parseable).
 LABELS = {
     "vi": {
         "gender": {"unknown": "", "male": "Nam", "female": "Nữ", "other": "Khác"},
@@ -53,20 +159,96 @@ LABELS = {
         "source": {"walk_in": "Đến trực tiếp", "social": "Mạng xã hội", "website": "Website",
                    "referral": "Được giới thiệu", "advertising": "Quảng cáo",
                    "media": "Báo đài", "other": "Khác"},
+        "org_type": {"manufacturer": "Sản xuất", "trading": "Thương mại",
+                     "wholesale_retail": "Bán buôn, bán lẻ", "nonprofit_state": "Cơ quan nhà nước"},
+        "relation": {"external": "Bên ngoài", "internal": "Nội bộ"},
+        "income": {"low": "Thấp", "medium": "Trung bình", "high": "Cao"},
+        "area": {"city": "Thành phố", "urban": "Đô thị", "suburban": "Ngoại ô",
+                 "rural": "Nông thôn"},
+        "bool": {True: "Có", False: "Không"},
+        "age_group": {"child": "Trẻ em", "youth": "Thanh niên", "middle_aged": "Trung niên",
+                      "elderly": "Cao tuổi"},
+        "funnel_segment": {"potential": "Tiềm năng", "new": "Mới", "loyal": "Trung thành",
+                           "lapsed": "Rời bỏ", "first_big": "Mua lớn lần đầu"},
+        "value_tier": {"high": "Giá trị cao", "average": "Giá trị trung bình",
+                       "low": "Giá trị thấp"},
+        "channel": {"store": "Tại cửa hàng", "phone": "Điện thoại", "online": "Online",
+                    "zalo": "Zalo", "facebook": "Facebook", "other": "Khác"},
+        "interaction_kind": {"call": "Gọi điện", "visit": "Ghé thăm", "zalo": "Zalo",
+                             "sms": "SMS", "email": "Email", "note": "Ghi chú",
+                             "offer": "Ưu đãi", "other": "Khác"},
+        "feedback_kind": {"praise": "Khen", "suggestion": "Góp ý", "complaint": "Khiếu nại"},
+        "complaint_status": {"open": "Mới mở", "in_progress": "Đang xử lý",
+                             "resolved": "Đã giải quyết"},
+        "task_type": {"welcome": "Chào mừng", "thank_you": "Cảm ơn, hỏi thăm",
+                      "feedback_request": "Xin ý kiến", "birthday": "Chúc mừng sinh nhật",
+                      "win_back": "Kéo khách quay lại", "loyalty_offer": "Ưu đãi khách quen",
+                      "complaint_follow_up": "Theo dõi khiếu nại",
+                      "pre_sale_follow_up": "Theo dõi trước bán", "custom": "Việc khác"},
+        "stage": {"pre_sale": "Trước bán", "post_sale": "Sau bán"},
+        "task_status": {"planned": "Đã lên lịch", "done": "Đã xong", "skipped": "Bỏ qua"},
     },
     "en": {
         "gender": {"unknown": "", "male": "Male", "female": "Female", "other": "Other"},
         "kind": {"individual": "Individual", "organisation": "Organisation"},
-        "source": {"walk_in": "Walk-in", "social": "Social media", "website": "Website",
-                   "referral": "Referral", "advertising": "Advertising", "media": "Press/media",
-                   "other": "Other"},
+        "source": {"walk_in": "Walk-in", "social": "Social network", "website": "Website",
+                   "referral": "Referral", "advertising": "Advertising",
+                   "media": "Press, radio, TV", "other": "Other"},
+        "org_type": {"manufacturer": "Manufacturer", "trading": "Trading",
+                     "wholesale_retail": "Wholesale/retail", "nonprofit_state": "Nonprofit/state"},
+        "relation": {"external": "External", "internal": "Internal"},
+        "income": {"low": "Low", "medium": "Medium", "high": "High"},
+        "area": {"city": "City", "urban": "Urban", "suburban": "Suburban", "rural": "Rural"},
+        "bool": {True: "Yes", False: "No"},
+        "age_group": {"child": "Child", "youth": "Youth", "middle_aged": "Middle-aged",
+                      "elderly": "Elderly"},
+        "funnel_segment": {"potential": "Potential", "new": "New", "loyal": "Loyal",
+                           "lapsed": "Lapsed", "first_big": "First big purchase"},
+        "value_tier": {"high": "High value", "average": "Average value", "low": "Low value"},
+        "channel": {"store": "In store", "phone": "Phone", "online": "Online", "zalo": "Zalo",
+                    "facebook": "Facebook", "other": "Other"},
+        "interaction_kind": {"call": "Call", "visit": "Visit", "zalo": "Zalo", "sms": "SMS",
+                             "email": "Email", "note": "Note", "offer": "Special offer",
+                             "other": "Other"},
+        "feedback_kind": {"praise": "Praise", "suggestion": "Suggestion",
+                          "complaint": "Complaint"},
+        "complaint_status": {"open": "Open", "in_progress": "In progress",
+                             "resolved": "Resolved"},
+        "task_type": {"welcome": "Welcome", "thank_you": "Thank-you / check-in",
+                      "feedback_request": "Ask for feedback", "birthday": "Birthday greeting",
+                      "win_back": "Win back", "loyalty_offer": "Loyalty offer",
+                      "complaint_follow_up": "Complaint follow-up",
+                      "pre_sale_follow_up": "Pre-sale follow-up", "custom": "Other task"},
+        "stage": {"pre_sale": "Pre-sale", "post_sale": "Post-sale"},
+        "task_status": {"planned": "Planned", "done": "Done", "skipped": "Skipped"},
     },
 }
-_COLUMNS = (Customer.id, Customer.code, Customer.name, Customer.phone, Customer.phone2,
-            Customer.email, Customer.birthday, Customer.gender, Customer.kind, Customer.address,
-            Customer.ward, Customer.district, Customer.province, Customer.source, Customer.notes,
-            Customer.created_at)
-_WIDTHS = (11, 28, 13, 13, 26, 12, 9, 11, 30, 16, 16, 16, 15, 22, 40, 12)
+
+_CUSTOMER_SELECT = (
+    Customer.id, Customer.code, Customer.name, Customer.phone, Customer.phone2, Customer.email,
+    Customer.birthday, Customer.gender, Customer.kind, Customer.org_type, Customer.tax_code,
+    Customer.honorific, Customer.relation, Customer.role_buyer, Customer.role_user,
+    Customer.role_beneficiary, Customer.income, Customer.area, Customer.address, Customer.ward,
+    Customer.district, Customer.province, Customer.zalo, Customer.facebook, Customer.source,
+    Customer.referred_by, Customer.notes, Customer.created_at, Customer.funnel_segment,
+    Customer.value_tier,
+)
+_CHILD_SELECT = {
+    "purchases": (Purchase, (Purchase.date, Purchase.description, Purchase.amount,
+                             Purchase.channel, Purchase.note), (Purchase.date, Purchase.id)),
+    "interactions": (Interaction, (Interaction.at, Interaction.kind, Interaction.summary,
+                                   Interaction.staff), (Interaction.at, Interaction.id)),
+    "feedback": (Feedback, (Feedback.at, Feedback.rating, Feedback.kind, Feedback.comment,
+                            Feedback.status, Feedback.handler, Feedback.resolution,
+                            Feedback.resolved_at), (Feedback.at, Feedback.id)),
+    "care_tasks": (CareTask, (CareTask.task_type, CareTask.stage, CareTask.step, CareTask.title,
+                              CareTask.due_date, CareTask.due_time, CareTask.recurrence,
+                              CareTask.status, CareTask.outcome, CareTask.assigned_to,
+                              CareTask.created_at, CareTask.done_at),
+                   (CareTask.due_date, CareTask.id)),
+}
+_FORMATS = {"date": DATE_FORMAT, "datetime": DATETIME_FORMAT, "time": TIME_FORMAT,
+            "money": MONEY_FORMAT, "rating": RATING_FORMAT}
 
 
 class ExportError(KnownError):
@@ -78,9 +260,14 @@ class Cancelled(KnownError):
         super().__init__(QT_TRANSLATE_NOOP("errors", "Export cancelled; no file was written."))
 
 
-def headers(language: str = "vi") -> tuple[str, ...]:
-    """Column headers in `language` ("vi" or "en"), in the order of FIELDS."""
-    return _HEADERS.get(language, _HEADERS["vi"])
+def headers(language: str = "vi", sheet: str = "customers") -> tuple[str, ...]:
+    """Column headers of `sheet` in `language` ("vi" or "en"); customers: in the order of FIELDS."""
+    english = language == "en"
+    return tuple(column.en if english else column.vi for column in SHEET_COLUMNS[sheet])
+
+
+def sheet_title(sheet: str, language: str = "vi") -> str:
+    return SHEET_TITLES.get(language, SHEET_TITLES["vi"])[sheet]
 
 
 def export_customers(
@@ -91,10 +278,23 @@ def export_customers(
     language: str = "vi",
     user: str | None = None,
 ) -> int:
+    """export_file(), returning the number of customers written."""
+    return export_file(path, ids, progress, cancel, language, user)["customers"]
+
+
+def export_file(
+    path: Path | str,
+    ids: list[int] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+    language: str = "vi",
+    user: str | None = None,
+) -> dict[str, int]:
     """Write customers `ids` (in that order; else all not in the trash, by name) to `path`.
 
-    The suffix picks the format (.xlsx or .csv). Returns the number of customers written;
-    raises Cancelled when `cancel()` says so, and ExportError when the file cannot be written.
+    The suffix picks the format: .xlsx (all the SHEETS) or .csv (the customers only).
+    Returns the rows written per sheet; raises Cancelled when `cancel()` says so, and
+    ExportError when the file cannot be written.
     """
     path = Path(path).absolute()
     writer = {".xlsx": _write_xlsx, ".csv": _write_csv}.get(path.suffix.lower())
@@ -102,7 +302,8 @@ def export_customers(
         raise ExportError(QT_TRANSLATE_NOOP(
             "errors", "Cannot export to {name}: choose a file name ending in .xlsx or .csv."),
             name=path.name)
-    labels = LABELS.get(language, LABELS["vi"])
+    language = language if language in LABELS else "vi"
+    sheets = SHEETS if writer is _write_xlsx else SHEETS[:1]
     try:
         fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
         os.close(fd)
@@ -110,12 +311,12 @@ def export_customers(
         raise _write_error(path, exc) from exc
     temp = Path(name)
     try:
-        with read_transaction():  # one snapshot for the customers and their tags
-            total = len(ids) if ids is not None else _all_customers().count()
-            rows = _checked(_rows(ids, labels), total, progress, cancel)
-            written = writer(temp, rows, headers(language), language)
-        if cancel is not None and cancel():
-            raise Cancelled()
+        with read_transaction():  # one snapshot of the customers and all their records
+            ticker = _Ticker(sum(_count(sheet, ids) for sheet in sheets), progress, cancel)
+            tables = {sheet: ticker.rows(_sheet_rows(sheet, ids, LABELS[language]))
+                      for sheet in sheets}
+            written = writer(temp, tables, language)
+        ticker.finish()
         os.replace(temp, path)
     except OSError as exc:
         _remove(temp)
@@ -124,32 +325,101 @@ def export_customers(
         _remove(temp)
         raise
     if not is_read_only():  # a damaged or busy database opened read-only can still export
-        AuditLog.create(user=user, action="export",
-                        details=f"{written} customers to {path.name}")
+        details = ", ".join(f"{count} {sheet}" for sheet, count in written.items())
+        AuditLog.create(user=user, action="export", details=f"{details} to {path.name}")
     return written
 
 
-def _all_customers():
-    return Customer.select(*_COLUMNS).where(Customer.deleted_at.is_null())
+class _Ticker:
+    """Asks `cancel()` and tells `progress(done, total)` every PROGRESS_EVERY rows, all sheets."""
+
+    def __init__(self, total: int, progress, cancel):
+        self.done, self.total, self.progress, self.cancel = 0, total, progress, cancel
+
+    def rows(self, rows: Iterable[list]) -> Iterator[list]:
+        for row in rows:
+            if self.done % PROGRESS_EVERY == 0:
+                if self.cancel is not None and self.cancel():
+                    raise Cancelled()
+                if self.progress is not None and self.done:
+                    self.progress(self.done, self.total)
+            self.done += 1
+            yield row
+
+    def finish(self) -> None:
+        if self.cancel is not None and self.cancel():
+            raise Cancelled()
+        if self.progress is not None:
+            self.progress(self.total, self.total)
 
 
-def _rows(ids: list[int] | None, labels: dict) -> Iterator[list]:
-    """Rows of export values (str, date or None) in the order of FIELDS."""
-    if ids is None:
-        tags = _tags(CustomerTag.customer.in_(
-            Customer.select(Customer.id).where(Customer.deleted_at.is_null())))
-        query = _all_customers().order_by(Customer.sort_key, Customer.id)
-        for row in query.tuples().iterator():
-            yield _values(row, tags, labels)
-        return
+# -- reading the database ---------------------------------------------------------------
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        found = {row[0]: row for row in
-                 Customer.select(*_COLUMNS).where(Customer.id.in_(chunk)).tuples()}
-        tags = _tags(CustomerTag.customer.in_(chunk))
+        yield ids[start:start + CHUNK]
+
+
+def _count(sheet: str, ids: list[int] | None) -> int:
+    if sheet == "customers":
+        return len(ids) if ids is not None else _alive().count()
+    model = _CHILD_SELECT[sheet][0]
+    if ids is None:
+        return model.select().join(Customer).where(Customer.deleted_at.is_null()).count()
+    return sum(model.select().where(model.customer.in_(chunk)).count() for chunk in _chunks(ids))
+
+
+def _alive():
+    return Customer.select(Customer.id).where(Customer.deleted_at.is_null())
+
+
+def _sheet_rows(sheet: str, ids: list[int] | None, labels: dict) -> Iterator[list]:
+    if sheet == "customers":
+        return _customer_rows(ids, labels)
+    return _child_rows(sheet, ids, labels)
+
+
+def _customer_rows(ids: list[int] | None, labels: dict) -> Iterator[list]:
+    """Rows of export values (str, number, date or None) in the order of FIELDS."""
+    today = dt.date.today()
+    referrer = Customer.alias()
+    query = (Customer.select(*_CUSTOMER_SELECT, referrer.code)
+             .join(referrer, JOIN.LEFT_OUTER, on=(Customer.referred_by == referrer.id)))
+    if ids is None:
+        derived = _Derived(None)
+        query = (query.where(Customer.deleted_at.is_null())
+                 .order_by(Customer.sort_key, Customer.id))
+        for row in query.tuples().iterator():
+            yield _values(row, derived, labels, today)
+        return
+    for chunk in _chunks(ids):
+        derived = _Derived(chunk)
+        found = {row[0]: row for row in query.where(Customer.id.in_(chunk)).tuples()}
         for customer_id in chunk:
             if customer_id in found:
-                yield _values(found[customer_id], tags, labels)
+                yield _values(found[customer_id], derived, labels, today)
+
+
+class _Derived:
+    """Tags, purchase totals and average rating per customer: one query each (all or `ids`)."""
+
+    def __init__(self, ids: list[int] | None):
+        self.tags = _tags(CustomerTag.customer.in_(ids if ids is not None else _alive()))
+        purchases = (Purchase.select(Purchase.customer, fn.COUNT(Purchase.id),
+                                     fn.SUM(Purchase.amount), fn.MAX(Purchase.date))
+                     .group_by(Purchase.customer))
+        ratings = (Feedback.select(Feedback.customer, fn.AVG(Feedback.rating))
+                   .where(Feedback.rating.is_null(False)).group_by(Feedback.customer))
+        if ids is not None:
+            purchases = purchases.where(Purchase.customer.in_(ids))
+            ratings = ratings.where(Feedback.customer.in_(ids))
+        self.purchases = {cid: (count, int(total or 0), _as_date(last))
+                          for cid, count, total, last in purchases.tuples().iterator()}
+        self.ratings = {cid: round(float(average), 2)
+                        for cid, average in ratings.tuples().iterator() if average is not None}
+
+
+_NO_PURCHASES = (0, 0, None)
 
 
 def _tags(condition) -> dict[int, str]:
@@ -162,48 +432,108 @@ def _tags(condition) -> dict[int, str]:
     return {customer_id: TAG_SEPARATOR.join(names) for customer_id, names in grouped.items()}
 
 
-def _values(row: tuple, tags: dict[int, str], labels: dict) -> list:
-    (customer_id, code, name, phone, phone2, email, birthday, gender, kind, address, ward,
-     district, province, source, notes, created_at) = row
+def _values(row: tuple, derived: _Derived, labels: dict, today: dt.date) -> list:
+    (customer_id, code, name, phone, phone2, email, birthday, gender, kind, org_type, tax_code,
+     honorific, relation, role_buyer, role_user, role_beneficiary, income, area, address, ward,
+     district, province, zalo, facebook, source, _referrer_id, notes, created_at, funnel, tier,
+     referrer_code) = row
+    count, total, last = derived.purchases.get(customer_id, _NO_PURCHASES)
+    yes_no = labels["bool"]
     return [
         code, name, phone, phone2, email, birthday, labels["gender"].get(gender, gender),
-        labels["kind"].get(kind, kind), address, ward, district, province,
-        labels["source"].get(source, source) if source else None, tags.get(customer_id),
-        notes, _local_date(created_at),
+        labels["kind"].get(kind, kind), _label(labels["org_type"], org_type), tax_code,
+        honorific, _label(labels["relation"], relation), yes_no[bool(role_buyer)],
+        yes_no[bool(role_user)], yes_no[bool(role_beneficiary)], _label(labels["income"], income),
+        _label(labels["area"], area), address, ward, district, province, zalo, facebook,
+        _label(labels["source"], source), referrer_code, derived.tags.get(customer_id), notes,
+        _local(created_at, date_only=True),
+        _label(labels["age_group"], age_group(birthday, today)),
+        _label(labels["funnel_segment"], funnel), _label(labels["value_tier"], tier),
+        count, total, last, derived.ratings.get(customer_id),
     ]
 
 
-def _local_date(utc: dt.datetime | None) -> dt.date | None:
-    """The shop's calendar day of a stored (naive UTC) timestamp."""
+def _label(labels: dict, key: str | None) -> str | None:
+    return labels.get(key, key) if key else None
+
+
+def _child_rows(sheet: str, ids: list[int] | None, labels: dict) -> Iterator[list]:
+    """The rows of a sheet of records, customer by customer in the customer sheet's order."""
+    model, fields, order = _CHILD_SELECT[sheet]
+    convert = _CONVERTERS[sheet]
+    query = (model.select(model.customer, Customer.code, Customer.name, *fields)
+             .join(Customer, on=(model.customer == Customer.id)))
+    if ids is None:
+        query = (query.where(Customer.deleted_at.is_null())
+                 .order_by(Customer.sort_key, Customer.id, *order))
+        for row in query.tuples().iterator():
+            yield convert(row, labels)
+        return
+    for chunk in _chunks(ids):
+        position = {customer_id: index for index, customer_id in enumerate(chunk)}
+        rows = list(query.where(model.customer.in_(chunk)).order_by(*order).tuples())
+        rows.sort(key=lambda row: position[row[0]])  # stable: each customer's keep their order
+        for row in rows:
+            yield convert(row, labels)
+
+
+def _purchase(row: tuple, labels: dict) -> list:
+    _cid, code, name, date, description, amount, channel, note = row
+    return [code, name, _as_date(date), description, amount,
+            _label(labels["channel"], channel), note]
+
+
+def _interaction(row: tuple, labels: dict) -> list:
+    _cid, code, name, at, kind, summary, staff = row
+    return [code, name, _local(at), _label(labels["interaction_kind"], kind), summary, staff]
+
+
+def _feedback(row: tuple, labels: dict) -> list:
+    _cid, code, name, at, rating, kind, comment, status, handler, resolution, resolved = row
+    return [code, name, _local(at), rating, _label(labels["feedback_kind"], kind), comment,
+            _label(labels["complaint_status"], status), handler, resolution, _local(resolved)]
+
+
+def _task(row: tuple, labels: dict) -> list:
+    (_cid, code, name, task_type, stage, step, title, due_date, due_time, recurrence, status,
+     outcome, assigned_to, created_at, done_at) = row
+    return [code, name, _label(labels["task_type"], task_type), _label(labels["stage"], stage),
+            step, title, _as_date(due_date), due_time, recurrence,
+            _label(labels["task_status"], status), outcome, assigned_to, _local(created_at),
+            _local(done_at)]
+
+
+_CONVERTERS = {"purchases": _purchase, "interactions": _interaction, "feedback": _feedback,
+               "care_tasks": _task}
+
+
+def _as_date(value) -> dt.date | None:
+    """A date from a date or from the text SQLite gives for MAX(date)."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _local(utc: dt.datetime | None, date_only: bool = False):
+    """The shop's local time (or calendar day) of a stored (naive UTC) timestamp."""
     if utc is None:
         return None
-    return utc.replace(tzinfo=dt.timezone.utc).astimezone().date()
+    local = utc.replace(tzinfo=dt.timezone.utc).astimezone().replace(tzinfo=None)
+    return local.date() if date_only else local
 
 
-def _checked(rows: Iterator[list], total: int, progress, cancel) -> Iterator[list]:
-    """The rows, asking `cancel()` and telling `progress(done, total)` every PROGRESS_EVERY."""
-    done = 0
-    for done, row in enumerate(rows):
-        if done % PROGRESS_EVERY == 0:
-            if cancel is not None and cancel():
-                raise Cancelled()
-            if progress is not None and done:
-                progress(done, total)
-        yield row
-    if progress is not None:
-        progress(total, total)
+# -- writing the file -------------------------------------------------------------------
 
-
-def _write_csv(path: Path, rows: Iterator[list], header: tuple[str, ...], language: str) -> int:
+def _write_csv(path: Path, tables: dict[str, Iterator[list]], language: str) -> dict[str, int]:
     count = 0
     # UTF-8 with a BOM: Excel then reads the Vietnamese letters correctly.
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         out = csv.writer(fh)
-        out.writerow(header)
-        for row in rows:
+        out.writerow(headers(language))
+        for row in tables["customers"]:
             out.writerow([_csv_text(value) for value in row])
             count += 1
-    return count
+    return {"customers": count}
 
 
 def _csv_text(value) -> str:
@@ -211,36 +541,86 @@ def _csv_text(value) -> str:
         return ""
     if isinstance(value, dt.date):
         return value.strftime("%d/%m/%Y")
+    if not isinstance(value, str):
+        return str(value)
     return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
 
 
-def _write_xlsx(path: Path, rows: Iterator[list], header: tuple[str, ...], language: str) -> int:
+def _write_xlsx(path: Path, tables: dict[str, Iterator[list]], language: str) -> dict[str, int]:
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Khách hàng" if language == "vi" else "Customers")
-    for index, width in enumerate(_WIDTHS):
-        sheet.column_dimensions[get_column_letter(index + 1)].width = width
-    bold = Font(bold=True)
-    sheet.append([_styled(sheet, text, font=bold) for text in header])
-    # One styled cell per date column, reused: a write-only sheet writes each row out
-    # as soon as it is appended (as openpyxl itself does with its unstyled cell).
-    date_columns = [i for i, field in enumerate(FIELDS) if field in ("birthday", "created_at")]
-    date_cells = {i: _styled(sheet, None, number_format=DATE_FORMAT) for i in date_columns}
-    count = 0
+    counts = {}
     try:
-        for row in rows:
-            for i, value in enumerate(row):
-                if isinstance(value, str):
-                    row[i] = xlsx_text(sheet, value)
-                elif value is not None and i in date_cells:
-                    date_cells[i].value = value
-                    row[i] = date_cells[i]
-            sheet.append(row)
-            count += 1
+        for sheet, rows in tables.items():
+            counts[sheet] = _write_sheet(workbook, sheet, rows, language)
     except BaseException:
         _discard(workbook, path)
         raise
     workbook.save(path)
+    return counts
+
+
+def _write_sheet(workbook: Workbook, name: str, rows: Iterator[list], language: str) -> int:
+    """One sheet: bold frozen header with a filter, widths, typed and formatted cells."""
+    columns = SHEET_COLUMNS[name]
+    sheet = workbook.create_sheet(sheet_title(name, language))
+    for index, column in enumerate(columns):
+        sheet.column_dimensions[get_column_letter(index + 1)].width = column.width
+    sheet.freeze_panes = "A2"
+    _take_ready_cells(sheet)
+    bold = Font(bold=True)
+    sheet.append([_styled(sheet, text, font=bold) for text in headers(language, name)])
+    # One styled cell per formatted column, reused: a write-only sheet writes each row
+    # out as soon as it is appended (as openpyxl itself does with its unstyled cell).
+    formatted = [(index, _styled(sheet, None, number_format=_FORMATS[column.kind]))
+                 for index, column in enumerate(columns) if column.kind in _FORMATS]
+    count = 0
+    illegal, triggers, errors = ILLEGAL_CHARACTERS_RE.search, FORMULA_TRIGGERS, ERROR_CODES
+    for row in rows:
+        for index, value in enumerate(row):
+            if value.__class__ is str and (value.startswith(triggers) or value in errors
+                                           or illegal(value)):
+                row[index] = xlsx_text(sheet, value)
+        for index, cell in formatted:
+            value = row[index]
+            if value is not None:
+                cell.value = value
+                row[index] = cell
+        sheet.append(row)
+        count += 1
+    sheet.auto_filter = AutoFilter(
+        ref=f"A1:{get_column_letter(len(columns))}{count + 1}")
     return count
+
+
+def _take_ready_cells(sheet) -> None:
+    """Let write-only `sheet` take our formatted cells as they are.
+
+    openpyxl's append first tries each value as a cell value, and for a ready cell
+    fails with a ValueError whose message formats the cell, then makes a new cell when
+    it has a style: a quarter of the export's time with the dates and amounts of a big
+    shop. This replacement of its (private) row converter does the same work without
+    that detour; with another openpyxl, whose converter may differ, the sheet keeps its own.
+    """
+    if not openpyxl_version.startswith("3.1."):
+        return
+    state = {"cell": WriteOnlyCell(sheet)}
+
+    def values_to_row(values, row_idx):
+        plain = state["cell"]
+        for col_idx, value in enumerate(values, 1):
+            if value is None:
+                continue
+            if isinstance(value, Cell):
+                value.column, value.row = col_idx, row_idx
+                yield value
+                continue
+            plain.value = value
+            plain.column, plain.row = col_idx, row_idx
+            yield plain
+            if plain.has_style:  # a date given as a plain value gets a number format
+                plain = state["cell"] = WriteOnlyCell(sheet)
+
+    sheet._values_to_row = values_to_row
 
 
 def _discard(workbook: Workbook, path: Path) -> None:
@@ -256,12 +636,14 @@ def xlsx_text(sheet, value: str):
     """The text for a cell of write-only `sheet`, never a formula nor an error value.
 
     What openpyxl would store, without the control characters Excel refuses; a text
-    starting with "=" or equal to an error code ("#N/A") becomes an explicit string cell.
+    a spreadsheet would run as a formula (FORMULA_TRIGGERS) or equal to an error code
+    ("#N/A") becomes an explicit string cell with a quote prefix (Excel keeps it text
+    even when the cell is edited), its text unchanged.
     Shared with importer.write_rejects, which writes back cells of the user's own file.
     """
     if ILLEGAL_CHARACTERS_RE.search(value):  # control characters Excel refuses
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if value.startswith("=") or value in ERROR_CODES:
+    if value.startswith(FORMULA_TRIGGERS) or value in ERROR_CODES:
         cell = _styled(sheet, None, quotePrefix=True)
         cell.value = value
         cell.data_type = "s"  # an explicit string, never a formula

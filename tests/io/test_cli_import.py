@@ -125,5 +125,8 @@ def test_an_unreadable_file_exits_non_zero_with_the_sentence_on_stderr(
 def test_export_with_json(url, tmp_path, capsys):
     target = tmp_path / "xuat.xlsx"
     code, out, _ = run(capsys, "--db", url, "export", str(target), "--json")
-    assert code == 0 and json.loads(out) == {"file": str(target), "customers": 1, "exported": 1}
+    assert code == 0 and json.loads(out) == {
+        "file": str(target), "customers": 1, "exported": 1,
+        "sheets": {"customers": 1, "purchases": 0, "interactions": 0, "feedback": 0,
+                   "care_tasks": 0}}
     assert target.exists()
