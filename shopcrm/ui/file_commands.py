@@ -82,6 +82,25 @@ class FileCommands(QObject):
         return jobs.Job(self.window, self.tr("Importing {name}…").format(name=plan.path.name),
                         work).success(self._imported).failure(self.window.show_error).start()
 
+    def save_template(self) -> None:
+        """File > Download import template: an empty sheet with the right columns, an
+        example row and drop-down lists, in the window's language."""
+        from shopcrm.io import template
+
+        path, _ = QFileDialog.getSaveFileName(
+            self.window, self.tr("Save the import template"),
+            str(Path.home() / self.tr("import-template.xlsx")),
+            self.tr("Excel workbook (*.xlsx)"))
+        if not path:
+            return
+        try:
+            written = template.write_template(Path(path), i18n.current_language())
+        except KnownError as exc:
+            self.window.show_error(exc)
+            return
+        self.window.statusBar().showMessage(
+            self.tr("Written to {path}").format(path=written), 8000)
+
     def open_import_history(self) -> None:
         dialog = ImportHistoryDialog(self.window, editable=not self.window.read_only,
                                      backup_folder=self.window.backups.folder())

@@ -132,6 +132,8 @@ class MainWindow(QMainWindow):
              self.files.export_file),
             ("import_history", self.tr("Import &history…"), QKeySequence(),
              self.files.open_import_history),
+            ("template", self.tr("Download import &template…"), QKeySequence(),
+             self.files.save_template),
             ("print", self.tr("&Print summaries…"), QKeySequence.StandardKey.Print,
              self.files.print_summary),
             ("summaries_pdf", self.tr("Save summaries as P&DF…"), QKeySequence(),
@@ -183,9 +185,10 @@ class MainWindow(QMainWindow):
 
     def _make_menus(self) -> None:
         menus = [
-            (self.tr("&File"), ["import", "import_history", "export", None, "print",
-                               "summaries_pdf", "print_list", "list_pdf", "call_sheet",
-                               "call_sheet_pdf", None, "backup", "restore", None, "quit"]),
+            (self.tr("&File"), ["import", "import_history", "template", "export", None,
+                               "print", "summaries_pdf", "print_list", "list_pdf",
+                               "call_sheet", "call_sheet_pdf", None, "backup", "restore", None,
+                               "quit"]),
             (self.tr("&Edit"), ["undo", "redo"]),
             (self.tr("&Customer"), ["new", "save", "delete", "trash", "duplicates", "complaints",
                                     None,

@@ -438,3 +438,18 @@ def test_erasing_personal_data_forgets_the_undo_history(window, qtbot, monkeypat
     monkeypatch.setattr(window, "confirm", lambda text: True)
     window.actions["erase"].trigger()
     assert not window.undo_stack.canUndo()
+
+
+def test_the_import_template_is_saved_and_reads_back_as_an_import(window, tmp_path,
+                                                                  monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from shopcrm.io import imports
+
+    target = tmp_path / "mau.xlsx"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.actions["template"].trigger()
+    assert target.exists()
+    plan = imports.plan_file(target)
+    assert "name" in plan.mapping.values() and "phone" in plan.mapping.values()
+    assert "written to" in window.statusBar().currentMessage().lower()
