@@ -1278,6 +1278,10 @@ Save anyway, or open the customer already there (what you typed here is not save
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Excel workbook (*.xlsx);;CSV (*.csv)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1303,6 +1307,10 @@ Save anyway, or open the customer already there (what you typed here is not save
     </message>
     <message>
         <source>Reading {name}…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save the import template</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1335,6 +1343,10 @@ Save anyway, or open the customer already there (what you typed here is not save
     </message>
     <message>
         <source>Written to {path}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>import-template.xlsx</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1693,6 +1705,10 @@ Save anyway, or open the customer already there (what you typed here is not save
     </message>
     <message>
         <source>Delete {count} customer(s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Download import &amp;template…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -1282,6 +1282,10 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
         <translation>Đã sao lưu và kiểm tra bản sao lưu: {path}</translation>
     </message>
     <message>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Tệp Excel (*.xlsx)</translation>
+    </message>
+    <message>
         <source>Excel workbook (*.xlsx);;CSV (*.csv)</source>
         <translation>Tệp Excel (*.xlsx);;Tệp CSV (*.csv)</translation>
     </message>
@@ -1308,6 +1312,10 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
     <message>
         <source>Reading {name}…</source>
         <translation>Đang đọc {name}…</translation>
+    </message>
+    <message>
+        <source>Save the import template</source>
+        <translation>Lưu mẫu nhập dữ liệu</translation>
     </message>
     <message>
         <source>Save the rows that were left out, with the reason, to correct them and import them again?</source>
@@ -1340,6 +1348,10 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
     <message>
         <source>Written to {path}</source>
         <translation>Đã ghi vào {path}</translation>
+    </message>
+    <message>
+        <source>import-template.xlsx</source>
+        <translation>mau-nhap-khach-hang.xlsx</translation>
     </message>
     <message>
         <source>{count} customers written to {path}</source>
@@ -1698,6 +1710,10 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
     <message>
         <source>Delete {count} customer(s)</source>
         <translation>xóa {count} khách hàng</translation>
+    </message>
+    <message>
+        <source>Download import &amp;template…</source>
+        <translation>Tải &amp;mẫu nhập dữ liệu…</translation>
     </message>
     <message>
         <source>E&amp;xport this customer&apos;s data…</source>
