@@ -156,9 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--months", type=int, default=12)
     args = parser.parse_args(argv)
-    print("Method: core.reports.dashboard(): one GROUP BY customer over the purchases up to "
-          "the period's end (first day, days/spend in the period, one flag per month end for "
-          "the lapsed trend), GROUP BY day for revenue, small aggregate queries for the rest.")
+    print("Method: core.reports.dashboard(): the period's purchases grouped by customer, an "
+          "EXISTS per customer for 'bought before the period', one bit mask per customer of "
+          "the purchases near the lapsed days (indented: those steps), GROUP BY day for "
+          "revenue, small aggregate queries for the rest.")
     for url in args.db:
         measure(url, args.customers, args.purchases, args.runs, args.months)
     return 0

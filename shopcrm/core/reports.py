@@ -16,14 +16,16 @@ Conventions, everywhere:
   happened; a month cut by the period counts only its days inside the period.
 - "now" figures (segments, tiers, sources, provinces, open complaints) ignore the period.
 
-How fast: one GROUP BY customer over the purchases up to the period's end answers
-the repeat rate, retention, the lapsed trend and the top customers together
-(`_activity`); revenue is grouped by day in SQL and by month in Python; the rest are
+How fast: the repeat rate, retention, the lapsed trend and the top customers
+(`_activity`) read the period's purchases grouped by customer, one EXISTS per customer
+for "bought before the period", and one bit mask per customer of the purchases near the
+lapsed days, never a GROUP BY over the whole history; revenue is grouped by day in SQL and by month in Python; the rest are
 small aggregates. 100,000 customers and 1,000,000 purchases: see bench_reports.py.
 """
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import heapq
@@ -438,64 +440,103 @@ def _lapsed_days(period: Period, today: dt.date) -> list[tuple[str, dt.date]]:
 
 
 def _activity(period: Period, today: dt.date, rules: SegmentRules | None,
-              top: int = TOP) -> _Activity:
-    """Repeat rate, retention, lapsed trend and top customers from ONE GROUP BY customer
-    over the purchases up to the period's end (and up to today for the lapsed trend's
-    days, which are never after the period's end)."""
+              top: int = TOP, timings: dict[str, float] | None = None) -> _Activity:
+    """Repeat rate, retention, lapsed trend and top customers from three queries that
+    read only the purchases they need (no GROUP BY over the whole history):
+
+    - per customer, the purchases of the period (a date range): first and last day,
+      count and spend in it (repeat rate, top customers, "bought in the period");
+    - the customers who bought before the period (an EXISTS per customer, served by the
+      purchase's customer index): retention's customers of the start, and the customers
+      who had bought by each lapsed day: those, plus the period's buyers whose first day
+      in it is on or before that day;
+    - the customers active on each lapsed day d (a purchase within [d - keep, d]): one
+      bit mask per customer over the stretches the windows' edges cut the dates into.
+    Lapsed on d = bought by d - active on d. `timings`, if given, receives the seconds
+    of each query."""
     counted = _lapsed_days(period, today) if rules is not None else []
     keep = rules.lapsed_after_days if rules is not None else 0
-    # Active on day d: a purchase within [d - keep, d]; lapsed: bought by d, not active.
-    flags, flag_params = [], []
-    for _, day in counted:
-        flags.append('MAX(CASE WHEN "date" >= ? AND "date" <= ? THEN 1 ELSE 0 END)')
-        flag_params += [day - dt.timedelta(days=keep), day]
-    columns = "".join(f", {flag}" for flag in flags)
     start_utc, _, _ = _bounds(period)
-    # SQLite: a plain scan sorted once by customer (its indexes on date and on customer
-    # alone would add a table lookup per purchase, 2x slower); ≥ 2 different days in the
-    # period: the first and last of them differ (no COUNT(DISTINCT), costly on both).
-    plain = "+" if connection.is_sqlite() else ""
-    sql = (
-        "SELECT a.*, CASE WHEN c.created_at < ? THEN 1 ELSE 0 END FROM ("
-        'SELECT customer_id, MIN("date"), '
-        'CASE WHEN MIN(CASE WHEN "date" >= ? THEN "date" END) '
-        '< MAX(CASE WHEN "date" >= ? THEN "date" END) THEN 2 '
-        'WHEN MAX("date") >= ? THEN 1 ELSE 0 END, '
-        'COUNT(CASE WHEN "date" >= ? THEN 1 END), '
-        f'SUM(CASE WHEN "date" >= ? THEN amount END){columns} '
-        f'FROM purchase WHERE {plain}"date" <= ? GROUP BY {plain}customer_id) a '
-        "JOIN customer c ON c.id = a.customer_id WHERE c.deleted_at IS NULL")
-    params = [start_utc, *[period.start] * 5, *flag_params, period.end]
+    timings = {} if timings is None else timings
+    began = time.perf_counter()
+
+    def lap(name):
+        nonlocal began
+        now = time.perf_counter()
+        timings[name] = now - began
+        began = now
+
     with db.atomic():
-        if not connection.is_sqlite():  # the hash aggregate in memory, not in batches on disk
+        if not connection.is_sqlite():  # the hash aggregates in memory, not in batches on disk
             db.execute_sql("SELECT set_config('work_mem', '64MB', true)")
-        rows = _run(sql, params)
-    start = _param(period.start)  # first days compare as returned: text or date
-    buyers = repeaters = at_start = retained = 0
-    lapsed = [0] * len(counted)
-    firsts = [_param(day) for _, day in counted]
+        rows = _run('SELECT customer_id, MIN("date"), MAX("date"), COUNT(*), SUM(amount) '
+                    f'FROM purchase WHERE "date" >= ? AND "date" <= ? AND {OF_ALIVE} '
+                    "GROUP BY customer_id", [period.start, period.end])
+        lap("  purchases in the period")
+        before = dict(_run(
+            "SELECT c.id, CASE WHEN c.created_at < ? THEN 1 ELSE 0 END FROM customer c "
+            "WHERE c.deleted_at IS NULL AND EXISTS (SELECT 1 FROM purchase p "
+            'WHERE p.customer_id = c.id AND p."date" < ?)', [start_utc, period.start]))
+        lap("  bought before the period")
+        active = _active(counted, keep)
+        lap("  active on the lapsed days")
+    buyers = repeaters = retained = 0
+    at_start = sum(1 for created_before in before.values() if created_before)
+    days = [day for _, day in counted]
+    firsts = Counter()  # the first day in the period of its buyers who had not bought before
     spenders = []
-    for row in rows:
-        cid, first, days, purchases, spent = row[:5]
-        created_before = row[-1]
-        if days:
-            buyers += 1
-            repeaters += days >= 2
-            spenders.append((int(spent), purchases, cid))
-        if created_before and first < start:
-            at_start += 1
-            retained += days > 0
-        for index, active in enumerate(row[5:-1]):
-            if not active and first <= firsts[index]:
-                lapsed[index] += 1
+    for cid, first, last, purchases, spent in rows:
+        buyers += 1
+        repeaters += first != last
+        spenders.append((int(spent), purchases, cid))
+        created_before = before.get(cid)
+        if created_before is None:
+            firsts[_as_date(first)] += 1
+        elif created_before:
+            retained += 1
+    lapsed = []
+    for index, day in enumerate(days):
+        bought = len(before) + sum(count for first, count in firsts.items() if first <= day)
+        lapsed.append(bought - active[index])
     best = heapq.nlargest(top, spenders, key=lambda item: (item[0], -item[2]))
     names = dict((cid, (code, name)) for cid, code, name in _run(
         f"SELECT id, code, name FROM customer WHERE id IN ({', '.join('?' * len(best))})",
         [cid for _, _, cid in best])) if best else {}
+    lap("  counted in Python, top names")
     return _Activity(RepeatRate(buyers, repeaters), Retention(at_start, retained),
                      [(key, count) for (key, _), count in zip(counted, lapsed)],
                      [TopCustomer(cid, *names[cid], spent, purchases)
                       for spent, purchases, cid in best])
+
+
+_MASK_DAYS = 30  # lapsed days per bit-mask query: at most 2 * 30 + 1 = 61 bits
+
+
+def _active(counted: list[tuple[str, dt.date]], keep: int) -> list[int]:
+    """For each (month, day d) of `counted` (days in order), the customers not in the
+    trash with a purchase within [d - keep, d]. The windows' edges cut the dates into
+    stretches; one GROUP BY customer over the purchases from the first window's start
+    to the last day ORs the bits of the stretches each customer bought in (SQLite: a sum
+    of distinct powers of two), and a window is a run of stretches."""
+    found = []
+    for chunk in range(0, len(counted), _MASK_DAYS):
+        days = [day for _, day in counted[chunk:chunk + _MASK_DAYS]]
+        edges = sorted({edge for day in days for edge in
+                        (day - dt.timedelta(days=keep), day + dt.timedelta(days=1))})
+        # stretch s: edges[s - 1] <= date < edges[s] (0: before the first edge).
+        stretch = "CASE " + " ".join(f'WHEN "date" < ? THEN {s}' for s in range(len(edges))) \
+            + f" ELSE {len(edges)} END"
+        bits = (f"SUM(DISTINCT 1 << ({stretch}))" if connection.is_sqlite()
+                else f"bit_or(CAST(1 AS bigint) << ({stretch}))")
+        masks = Counter(mask for (mask,) in _run(
+            f'SELECT {bits} FROM purchase WHERE "date" >= ? AND "date" <= ? AND {OF_ALIVE} '
+            "GROUP BY customer_id", [*edges, days[0] - dt.timedelta(days=keep), days[-1]]))
+        for day in days:
+            low = bisect.bisect_right(edges, day - dt.timedelta(days=keep))
+            high = bisect.bisect_right(edges, day)
+            window = (1 << (high + 1)) - (1 << low)
+            found.append(sum(count for mask, count in masks.items() if int(mask) & window))
+    return found
 
 
 def repeat_purchase_rate(period: Period) -> RepeatRate:
@@ -570,7 +611,10 @@ def dashboard(period: Period, today: dt.date | None = None, rules: SegmentRules 
         return result
 
     segments, tiers = timed("segments and tiers", _segments_now)
-    activity = timed("repeat, retention, lapsed, top", _activity, period, today, rules)
+    steps: dict[str, float] = {}
+    activity = timed("repeat, retention, lapsed, top", _activity, period, today, rules, TOP,
+                     steps)
+    timings.update(steps)
     return Dashboard(
         period=period, today=today, lapsed_after_days=rules.lapsed_after_days,
         segments=segments, tiers=tiers,
