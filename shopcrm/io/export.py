@@ -13,9 +13,10 @@ number in đồng in .xlsx (dd/mm/yyyy and plain digits in CSV), choice fields a
 written as labels of the chosen language. Text that a spreadsheet would run as a
 formula is neutralised (OWASP "CSV injection"): an explicit string cell with a
 quote prefix in .xlsx (the text itself is unchanged, so an import gives it back),
-a leading apostrophe in CSV. The file is written beside the target and renamed
-into place at the end, so a cancelled or failed export never leaves a half file
-nor destroys an older one.
+a leading apostrophe in CSV (io.readers drops it again). The .xlsx is written with
+xlsxwriter in constant-memory mode (openpyxl stays for reading). The file is
+written beside the target and renamed into place at the end, so a cancelled or
+failed export never leaves a half file nor destroys an older one.
 """
 
 from __future__ import annotations
@@ -27,13 +28,8 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, NamedTuple
 
-from openpyxl import Workbook
-from openpyxl import __version__ as openpyxl_version
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from peewee import JOIN, fn
 
 from shopcrm.core.customers import age_group
@@ -543,103 +539,105 @@ def _csv_text(value) -> str:
         return value.strftime("%d/%m/%Y")
     if not isinstance(value, str):
         return str(value)
-    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+    # Also before a text's own apostrophes ("'=x"): io.readers drops exactly one again.
+    return "'" + value if value.lstrip("'").startswith(FORMULA_TRIGGERS) else value
 
 
 def _write_xlsx(path: Path, tables: dict[str, Iterator[list]], language: str) -> dict[str, int]:
-    workbook = Workbook(write_only=True)
-    counts = {}
-    try:
-        for sheet, rows in tables.items():
-            counts[sheet] = _write_sheet(workbook, sheet, rows, language)
-    except BaseException:
-        _discard(workbook, path)
-        raise
-    workbook.save(path)
+    """All the sheets with xlsxwriter in constant-memory mode: each row goes to a temporary
+    file as soon as the next one starts (in a private temporary folder, removed however the
+    export ends), and the workbook is zipped into `path` at the end."""
+    import xlsxwriter
+    from xlsxwriter.exceptions import FileCreateError
+
+    with tempfile.TemporaryDirectory(prefix="shopcrm-export-",
+                                     ignore_cleanup_errors=True) as folder:
+        workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "tmpdir": folder})
+        try:
+            formats = _XlsxFormats(workbook)
+            counts = {sheet: _write_sheet(workbook, formats, sheet, rows, language)
+                      for sheet, rows in tables.items()}
+            try:
+                workbook.close()
+            except FileCreateError as exc:  # the OSError underneath: ExportError for the user
+                cause = exc.args[0] if exc.args else None
+                if isinstance(cause, OSError):
+                    raise cause from exc
+                raise
+        finally:
+            for sheet in workbook.worksheets():  # the row files of an abandoned workbook
+                handle = getattr(sheet, "row_data_fh", None)
+                if handle is not None and not handle.closed:
+                    handle.close()
     return counts
 
 
-def _write_sheet(workbook: Workbook, name: str, rows: Iterator[list], language: str) -> int:
+class _XlsxFormats:
+    """The cell formats of an export workbook (xlsxwriter wants one object per format)."""
+
+    def __init__(self, workbook) -> None:
+        self.bold = workbook.add_format({"bold": True})
+        # A text a spreadsheet would run as a formula: Excel keeps it text, even when edited.
+        self.quoted = workbook.add_format({"quote_prefix": True})
+        self.kinds = {kind: workbook.add_format({"num_format": code})
+                      for kind, code in _FORMATS.items()}
+        # A date, time or timestamp in a column of another kind still shows as one.
+        self.dates = {dt.date: self.kinds["date"], dt.datetime: self.kinds["datetime"],
+                      dt.time: self.kinds["time"]}
+
+
+def _write_sheet(workbook, formats: _XlsxFormats, name: str, rows: Iterator[list],
+                 language: str) -> int:
     """One sheet: bold frozen header with a filter, widths, typed and formatted cells."""
     columns = SHEET_COLUMNS[name]
-    sheet = workbook.create_sheet(sheet_title(name, language))
+    sheet = workbook.add_worksheet(sheet_title(name, language))
     for index, column in enumerate(columns):
-        sheet.column_dimensions[get_column_letter(index + 1)].width = column.width
-    sheet.freeze_panes = "A2"
-    _take_ready_cells(sheet)
-    bold = Font(bold=True)
-    sheet.append([_styled(sheet, text, font=bold) for text in headers(language, name)])
-    # One styled cell per formatted column, reused: a write-only sheet writes each row
-    # out as soon as it is appended (as openpyxl itself does with its unstyled cell).
-    formatted = [(index, _styled(sheet, None, number_format=_FORMATS[column.kind]))
-                 for index, column in enumerate(columns) if column.kind in _FORMATS]
-    count = 0
-    illegal, triggers, errors = ILLEGAL_CHARACTERS_RE.search, FORMULA_TRIGGERS, ERROR_CODES
-    for row in rows:
+        sheet.set_column(index, index, column.width)
+    sheet.freeze_panes(1, 0)
+    for index, text in enumerate(headers(language, name)):
+        sheet.write_string(0, index, text, formats.bold)
+    kinds = [formats.kinds.get(column.kind) for column in columns]
+    dates, quoted = formats.dates, formats.quoted
+    # The undecorated writers (no A1-notation check per cell) when this xlsxwriter has them.
+    write_string = getattr(sheet, "_write_string", sheet.write_string)
+    write_number = getattr(sheet, "_write_number", sheet.write_number)
+    write_datetime = getattr(sheet, "_write_datetime", sheet.write_datetime)
+    triggers, errors = FORMULA_TRIGGERS, ERROR_CODES
+    suspect = (*FORMULA_TRIGGERS, "#")  # error codes ("#N/A") all start with "#"
+    illegal, remove = ILLEGAL_CHARACTERS_RE.search, ILLEGAL_CHARACTERS_RE.sub
+    number = 0
+    for number, row in enumerate(rows, 1):
         for index, value in enumerate(row):
-            if value.__class__ is str and (value.startswith(triggers) or value in errors
-                                           or illegal(value)):
-                row[index] = xlsx_text(sheet, value)
-        for index, cell in formatted:
-            value = row[index]
-            if value is not None:
-                cell.value = value
-                row[index] = cell
-        sheet.append(row)
-        count += 1
-    sheet.auto_filter = AutoFilter(
-        ref=f"A1:{get_column_letter(len(columns))}{count + 1}")
-    return count
-
-
-def _take_ready_cells(sheet) -> None:
-    """Let write-only `sheet` take our formatted cells as they are.
-
-    openpyxl's append first tries each value as a cell value, and for a ready cell
-    fails with a ValueError whose message formats the cell, then makes a new cell when
-    it has a style: a quarter of the export's time with the dates and amounts of a big
-    shop. This replacement of its (private) row converter does the same work without
-    that detour; with another openpyxl, whose converter may differ, the sheet keeps its own.
-    """
-    if not openpyxl_version.startswith("3.1."):
-        return
-    state = {"cell": WriteOnlyCell(sheet)}
-
-    def values_to_row(values, row_idx):
-        plain = state["cell"]
-        for col_idx, value in enumerate(values, 1):
             if value is None:
                 continue
-            if isinstance(value, Cell):
-                value.column, value.row = col_idx, row_idx
-                yield value
-                continue
-            plain.value = value
-            plain.column, plain.row = col_idx, row_idx
-            yield plain
-            if plain.has_style:  # a date given as a plain value gets a number format
-                plain = state["cell"] = WriteOnlyCell(sheet)
-
-    sheet._values_to_row = values_to_row
-
-
-def _discard(workbook: Workbook, path: Path) -> None:
-    """Finish an abandoned workbook into `path` (deleted by the caller): openpyxl would
-    otherwise keep the sheet's rows in its own temporary file until the program exits."""
-    try:
-        workbook.save(path)
-    except Exception:  # the error that stopped the export is the one to report
-        pass
+            if value.__class__ is str:
+                if not value.isprintable() and illegal(value):
+                    value = remove("", value)  # control characters Excel refuses
+                # write_string never makes a formula nor an error value; the quote prefix
+                # keeps it text in Excel too, the text itself unchanged.
+                if value.startswith(suspect) and (value.startswith(triggers) or value in errors):
+                    write_string(number, index, value, quoted)
+                else:
+                    write_string(number, index, value, None)
+            elif value.__class__ in dates:
+                write_datetime(number, index, value, kinds[index] or dates[value.__class__])
+            elif isinstance(value, str):  # a str subclass
+                write_string(number, index, str(value), None)
+            else:
+                write_number(number, index, value, kinds[index])
+    sheet.autofilter(0, 0, number, len(columns) - 1)
+    return number
 
 
 def xlsx_text(sheet, value: str):
-    """The text for a cell of write-only `sheet`, never a formula nor an error value.
+    """The text for a cell of openpyxl write-only `sheet`, never a formula nor an error value.
 
+    The export writes with xlsxwriter (_write_sheet, same rules); this openpyxl form is
+    for importer.write_rejects, which writes back cells of the user's own file.
     What openpyxl would store, without the control characters Excel refuses; a text
     a spreadsheet would run as a formula (FORMULA_TRIGGERS) or equal to an error code
     ("#N/A") becomes an explicit string cell with a quote prefix (Excel keeps it text
     even when the cell is edited), its text unchanged.
-    Shared with importer.write_rejects, which writes back cells of the user's own file.
     """
     if ILLEGAL_CHARACTERS_RE.search(value):  # control characters Excel refuses
         value = ILLEGAL_CHARACTERS_RE.sub("", value)

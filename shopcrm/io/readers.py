@@ -398,6 +398,16 @@ def _clean_text(value: str) -> str | None:
 
 # -- CSV --------------------------------------------------------------------------------
 
+# The apostrophe io.export writes before a text a spreadsheet would run as a formula
+# (export._csv_text: FORMULA_TRIGGERS = + - @ tab CR, also after apostrophes of the text
+# itself, so that "'=x" comes back as typed): one leading apostrophe is dropped again.
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_quoted_formula(value: str) -> bool:
+    return value.lstrip("'").startswith(_FORMULA_TRIGGERS)
+
+
 def _read_text(path: Path) -> list:
     """Non-empty rows of a CSV/TSV file as (line number, values)."""
     data = path.read_bytes()
@@ -421,7 +431,8 @@ def _read_text(path: Path) -> list:
                 # line after it, and the rest of the file would import as one cell.
                 raise KnownError(UNCLOSED_QUOTE, name=path.name,
                                  line=first_line + _line_breaks(values[:-1]))
-            cells = clean(values)
+            cells = clean([value[1:] if value[:1] == "'" and _is_quoted_formula(value)
+                           else value for value in values])
             if cells:
                 rows.append((first_line, cells))
             first_line = reader.line_num + 1  # a quoted cell may span several lines

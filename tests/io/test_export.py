@@ -212,6 +212,23 @@ def test_failure_while_writing_keeps_an_existing_file(shop, monkeypatch):
     assert [p.name for p in shop.iterdir() if p.name.startswith(".")] == []
 
 
+def test_failure_while_saving_xlsx_keeps_an_existing_file(shop, monkeypatch, system_temp):
+    import xlsxwriter
+
+    path = shop / "khach.xlsx"
+    path.write_bytes(b"last month's export")
+
+    def full(self):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(xlsxwriter.Workbook, "_store_workbook", full)
+    with pytest.raises(export.ExportError, match="No space left"):
+        export.export_customers(path)
+    assert path.read_bytes() == b"last month's export"
+    assert [p.name for p in shop.iterdir() if p.name.startswith(".")] == []
+    assert list(system_temp.iterdir()) == []  # xlsxwriter's row files are gone too
+
+
 @pytest.mark.parametrize("name", ["khach.xls", "khach.ods", "khach"])
 def test_unknown_suffix(shop, name):
     with pytest.raises(export.ExportError, match=".xlsx or .csv"):

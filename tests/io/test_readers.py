@@ -186,6 +186,20 @@ def test_csv_row_numbers_count_lines_of_multiline_cells(tmp_path):
     assert table.rows[0][1] == "dòng 1\ndòng 2"
 
 
+def test_csv_drops_the_apostrophe_the_export_puts_before_formula_like_text(tmp_path):
+    from shopcrm.io import export, readers
+
+    assert readers._FORMULA_TRIGGERS == export.FORMULA_TRIGGERS  # kept in step
+    path = tmp_path / "kh.csv"
+    path.write_text("Họ tên,Ghi chú,Địa chỉ\n"
+                    "'=1+2 Hà,'-giảm 5%,'@shop\n"
+                    "'+84 là mã nước,''=x,'Mai\n"
+                    "An,\"'\t tab\",it's\n", encoding="utf-8")
+    assert read_table(path).rows == [["=1+2 Hà", "-giảm 5%", "@shop"],
+                                     ["+84 là mã nước", "'=x", "'Mai"],
+                                     ["An", "tab", "it's"]]
+
+
 def test_google_contacts_csv(tmp_path):
     path = tmp_path / "contacts.csv"
     row = ["Hà", "Thu", "Nguyễn", "", "", "", "", "1990-03-12", "", "* myContacts ::: VIP",
