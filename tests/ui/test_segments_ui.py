@@ -144,3 +144,22 @@ def test_a_complaint_is_resolved_through_the_window(window, qtbot, monkeypatch):
     assert "open complaint" not in window.form.figures.text()
     assert window.sidebar.entry_titled("Open complaints").text(1) == "0"
     assert model.index(0, model.COLUMNS.index("complaint")).data() == ""
+
+
+def test_a_click_in_the_dashboard_filters_the_windows_list(window, qtbot):
+    """Tools > Reports dashboard, a click on a segment: the list shows that segment."""
+    from shopcrm.ui.dashboard import DashboardWindow
+
+    ha = customers.create({"name": "Nguyễn Thị Hà"}).id
+    customers.create({"name": "Lê An"})
+    for days in (5, 40, 90):
+        purchases.add_purchase(ha, TODAY - dt.timedelta(days=days), 200_000)
+    window.refresh()
+    window.actions["dashboard"].trigger()
+    board = window.findChild(DashboardWindow)
+    qtbot.waitUntil(lambda: not jobs._running, timeout=10_000)
+    board.open_part("segment", board.keys["segment"].index("loyal"))
+    model = window.list.model
+    assert [model.index(r, 1).data() for r in range(model.rowCount())] == ["Nguyễn Thị Hà"]
+    assert "Loyal" in window.list.filter_label.text()
+    board.close()
