@@ -48,8 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
                                               ".csv or .vcf")
     imp.add_argument("file", type=Path)
     imp.add_argument("--sheet", help="worksheet name (default: the first)")
-    imp.add_argument("--kind", choices=("customers", "purchases"), default="customers",
-                     help="what the file holds (default: customers)")
+    imp.add_argument("--kind", choices=("customers", "purchases", "interactions", "feedback",
+                                        "tasks"), default="customers",
+                     help="what the file holds (default: customers); the export's sheets "
+                          "read back with --sheet")
     imp.add_argument("--on-duplicate", "--duplicates", dest="duplicates",
                      choices=("skip", "update", "create"), default="skip",
                      help="what to do with a customer already stored (same code, phone "

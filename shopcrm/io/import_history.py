@@ -49,6 +49,10 @@ from shopcrm.db.models import (
 CHUNK = 500
 
 NO_SUCH_IMPORT = QT_TRANSLATE_NOOP("errors", "There is no import number {batch}.")
+NOT_UNDOABLE = QT_TRANSLATE_NOOP(
+    "errors", "An import of contacts, feedback or care tasks ({file}) cannot be undone: "
+              "restore the backup taken before it instead (File > Restore from backup).")
+UNDOABLE_KINDS = ("customers", "purchases")
 ALREADY_UNDONE = QT_TRANSLATE_NOOP(
     "errors", "The import of {file} was already undone on {date}.")
 UNFINISHED = QT_TRANSLATE_NOOP(
@@ -70,7 +74,7 @@ class ImportSummary:
     id: int
     file_name: str
     sheet: str | None
-    kind: str  # "customers" or "purchases"
+    kind: str  # "customers", "purchases", "interactions", "feedback" or "tasks"
     started_at: dt.datetime
     finished_at: dt.datetime | None
     total: int
@@ -164,6 +168,8 @@ def undo_import(batch_id: int, user: str | None = None, force: bool = False,
     batch = ImportBatch.get_or_none(ImportBatch.id == batch_id)
     if batch is None:
         raise KnownError(NO_SUCH_IMPORT, batch=batch_id)
+    if batch.kind not in UNDOABLE_KINDS:  # their rows do not record their import
+        raise KnownError(NOT_UNDOABLE, file=batch.file_name)
     _check_undoable(batch)
     created = [cid for (cid,) in Customer.select(Customer.id)
                .where(Customer.import_batch == batch_id).tuples()]

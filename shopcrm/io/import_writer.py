@@ -32,6 +32,9 @@ from shopcrm.io.importer import (
     CellError, ImportCancelled, ImportPlan, ImportResult, PlannedRow, Progress,
 )
 
+REFERRER_REFUSED = QT_TRANSLATE_NOOP(
+    "errors", "The referrer {code} is the customer of a row of this file that was refused: "
+              "fix that row too.")
 CHECK_EVERY = 2_000  # rows between cancel checks while matching
 INSERT_BATCH = 5_000  # rows per bulk insert: cancel is checked and progress told between them
 UPDATE_BATCH = 1_000
@@ -84,13 +87,14 @@ class _Run:
                                ensure_ascii=False))
         result.batch_id = batch.id
         self._index_existing()
-        self._match_rows()
+        self._match_all()
         total = len(self.creates) + len(self.updates)
         self._report(0, total)
         # SQLite: the search index is filled batch by batch rather than by its per-row
         # triggers (a third of the write time), and a bigger page cache while writing.
         with bulk.write_cache(), search_index.bulk_writes(db.obj) as self.index:
             new_ids = self._insert_creates(batch.id, total)
+            self._resolve_referrers(new_ids)
             self._apply_updates(len(self.creates), total)
         self._link_tags(new_ids)
         import_history.record_changes(batch.id, self.before, self.added_links,
@@ -132,6 +136,31 @@ class _Run:
                 if email:
                     setdefault(("email", email), target)
 
+    def _match_all(self) -> None:
+        """_match_rows(), again without the rows whose referrer (a code of the file, see
+        importer) ends up nobody: its row was refused while writing (code taken by a
+        customer in the trash). Those rows are rejected, as at planning."""
+        self.refused: dict[int, str] = {}  # row number -> the referrer code that is nobody
+        self.code_targets: dict[str, tuple[str, int]] = {}
+        if not any(row.values and "referrer_code" in row.values for row in self.plan.rows):
+            self._match_rows()
+            return
+        keys, used = dict(self.keys), set(self.used_codes)
+        while True:
+            self._match_rows()
+            orphans = {row.row_number: row.values["referrer_code"] for row in self.plan.rows
+                       if row.values and row.values.get("referrer_code")
+                       and row.row_number not in self.refused
+                       and row.values["referrer_code"] not in self.code_targets}
+            if not orphans:
+                return
+            self.refused.update(orphans)
+            self.keys, self.used_codes = dict(keys), set(used)
+            self.creates, self.updates, self.code_targets = [], {}, {}
+            result = self.result  # execute() holds it: reset in place
+            result.created = result.updated = result.skipped = 0
+            result.rejected_rows, result.skipped_rows = [], []
+
     def _match_rows(self) -> None:
         """Decide for every row: create, merge into a customer (update), skip or reject."""
         reserved = self.used_codes | {row.values["code"] for row in self.plan.rows
@@ -142,6 +171,10 @@ class _Run:
                 self._check_cancel()
             if row.values is None:
                 self.result.rejected_rows.append(row)
+                continue
+            if row.row_number in self.refused:
+                self._reject(row, REFERRER_REFUSED, code=self.refused[row.row_number],
+                             field="referred_by")
                 continue
             keys = [(kind, row.values.get(kind)) for kind in ("code", "phone", "email")]
             keys = [key for key in keys if key[1]]
@@ -161,16 +194,20 @@ class _Run:
             elif self.policy == "skip":
                 self.result.skipped += 1
                 self.result.skipped_rows.append(row.row_number)
+                if row.values.get("code"):  # a referrer code of the file: that customer
+                    self.code_targets.setdefault(row.values["code"], target)
                 continue
             else:
                 self._merge(target, row)
                 self.result.updated += 1
+            if row.values.get("code"):
+                self.code_targets.setdefault(row.values["code"], target)
             for key in keys:
                 self.keys.setdefault(key, target)
 
-    def _reject(self, row: PlannedRow, message: str, **params) -> None:
+    def _reject(self, row: PlannedRow, message: str, field: str = "code", **params) -> None:
         """Reports a row refused while writing (the plan itself is left as it was)."""
-        column = next((i for i, name in self.plan.mapping.items() if name == "code"), None)
+        column = next((i for i, name in self.plan.mapping.items() if name == field), None)
         header = self.plan.table.headers[column] if column is not None else ""
         error = CellError(header, ValidationError(message, **params), column)
         self.result.rejected_rows.append(
@@ -183,7 +220,12 @@ class _Run:
             entry = self.creates[ident]
         else:
             entry = self.updates.setdefault(ident, [{}, None, []])
-        entry[0] = {**entry[0], **{k: v for k, v in row.values.items() if k != "code"}}
+        merged = {**entry[0], **{k: v for k, v in row.values.items() if k != "code"}}
+        if "referred_by" in row.values:  # the row's referrer wins over an earlier one
+            merged.pop("referrer_code", None)
+        elif "referrer_code" in row.values:
+            merged.pop("referred_by", None)
+        entry[0] = merged
         entry[2] = entry[2] + [tag for tag in row.tags if tag not in entry[2]]
 
     def _insert_creates(self, batch_id: int, total: int) -> dict[str, int]:
@@ -214,6 +256,26 @@ class _Run:
         query = (Customer.select(Customer.code, Customer.id)
                  .where(Customer.import_batch == batch_id).tuples())
         return dict(query.iterator())
+
+    def _resolve_referrers(self, new_ids: dict[str, int]) -> None:
+        """Referrer codes of the file -> customer ids, once the new customers exist: the
+        updates get "referred_by" (so undo restores the old one); the new customers
+        are updated in place (the same transaction, their version unchanged)."""
+        def resolve(code: str) -> int:
+            where, ident = self.code_targets[code]
+            return ident if where == "db" else new_ids[self.creates[ident][1]]
+
+        for entry in self.updates.values():
+            if "referrer_code" in entry[0]:
+                entry[0] = {**entry[0], "referred_by": resolve(entry[0]["referrer_code"])}
+                del entry[0]["referrer_code"]
+        referrals: dict[int, list[int]] = {}
+        for values, code, _ in self.creates:
+            if values.get("referrer_code"):
+                referrals.setdefault(resolve(values["referrer_code"]), []).append(new_ids[code])
+        for referrer, ids in referrals.items():
+            for chunk in peewee.chunked(ids, 900):
+                Customer.update(referred_by=referrer).where(Customer.id.in_(chunk)).execute()
 
     def _apply_updates(self, done: int, total: int) -> None:
         """Each existing customer once: merged values, fresh derived keys, version + 1.

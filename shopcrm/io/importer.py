@@ -20,8 +20,9 @@ from typing import Callable, NamedTuple
 
 from shopcrm.core import customers
 from shopcrm.core.errors import QT_TRANSLATE_NOOP, KnownError
+from shopcrm.core.text import nfc
 from shopcrm.io import mapping as mapping_module
-from shopcrm.io.normalize import row_input
+from shopcrm.io.normalize import parse_code, row_input
 from shopcrm.io.readers import Table, read_table
 
 POLICIES = ("skip", "update", "create")
@@ -102,9 +103,86 @@ def plan_table(table: Table, path: Path, mapping: dict[int, str] | None = None) 
     """Validate an already read table; the wizard calls this again when the user re-maps."""
     mapping = mapping_module.auto_map(table.headers) if mapping is None else dict(mapping)
     _check_mapping(mapping, table.headers, table.file_name or Path(path).name)
-    rows = [_plan_row(cells, number, mapping, table.headers)
+    file_codes = _file_codes(table, mapping)
+    rows = [_plan_row(cells, number, mapping, table.headers, file_codes)
             for cells, number in zip(table.rows, table.row_numbers)]
+    if file_codes:
+        _reject_orphan_referrals(rows, mapping, table.headers)
     return ImportPlan(path=Path(path), table=table, mapping=mapping, rows=rows)
+
+
+# Referrers made by the same file. A "referred_by" code names a stored customer (not in
+# the trash), else another row of the file: the row then carries "referrer_code", which
+# import_writer resolves after inserting the new customers, in the same transaction.
+# A row whose referrer is only in rejected rows of the file is rejected too (its reason
+# names that row), so no referral is silently lost: fix both rows and import them again.
+REFERRER_REJECTED = QT_TRANSLATE_NOOP(
+    "errors", "The referrer {code} is the customer of row {row} of this file, which is "
+              "rejected: fix that row too.")
+
+
+def _file_codes(table: Table, mapping: dict[int, str]) -> dict[str, int]:
+    """code -> first row number having it, when the file has both codes and referrers."""
+    fields = set(mapping.values())
+    if "code" not in fields or "referred_by" not in fields:
+        return {}
+    column = next(index for index, name in mapping.items() if name == "code")
+    codes: dict[str, int] = {}
+    for cells, number in zip(table.rows, table.row_numbers):
+        try:
+            code = parse_code(cells[column] if column < len(cells) else None)
+        except KnownError:
+            continue
+        if code:
+            codes.setdefault(code, number)
+    return codes
+
+
+def _referrer_key(value) -> str:
+    return nfc(str(value)).strip().upper()
+
+
+def _reject_orphan_referrals(rows: list[PlannedRow], mapping: dict[int, str],
+                             headers: list[str]) -> None:
+    """Rejects rows referring to a code only rejected rows of the file have, and so on
+    down a chain of referrals (a worklist: each row is rejected at most once)."""
+    column = next(index for index, name in mapping.items() if name == "referred_by")
+    valid: dict[str, int] = {}  # code -> how many valid rows have it
+    rejected_at: dict[str, int] = {}  # code -> the first rejected row having it
+    referring: dict[str, list[PlannedRow]] = {}
+    for row in rows:
+        if row.values is None:
+            code = _row_code(row, mapping)
+            if code:
+                rejected_at.setdefault(code, row.row_number)
+            continue
+        if "code" in row.values:
+            valid[row.values["code"]] = valid.get(row.values["code"], 0) + 1
+        if row.values.get("referrer_code"):
+            referring.setdefault(row.values["referrer_code"], []).append(row)
+    orphans = [code for code in referring if not valid.get(code)]
+    while orphans:
+        code = orphans.pop()
+        for row in referring.pop(code, ()):
+            if row.values is None:
+                continue
+            own = row.values.get("code")
+            error = KnownError(REFERRER_REJECTED, code=code, row=rejected_at.get(code, "?"))
+            row.errors = [CellError(headers[column], error, column)]
+            row.values = None
+            if own:
+                rejected_at.setdefault(own, row.row_number)
+                valid[own] -= 1
+                if not valid[own]:
+                    orphans.append(own)
+
+
+def _row_code(row: PlannedRow, mapping: dict[int, str]) -> str | None:
+    column = next(index for index, name in mapping.items() if name == "code")
+    try:
+        return parse_code(row.cells[column] if column < len(row.cells) else None)
+    except KnownError:
+        return None
 
 
 def _check_mapping(mapping: dict[int, str], headers: list[str], file_name: str) -> None:
@@ -133,14 +211,24 @@ def _header_list(headers: list[str]) -> str:
     return ", ".join(shown)
 
 
-def _plan_row(cells: list, number: int, mapping: dict[int, str], headers: list[str]) -> PlannedRow:
+def _plan_row(cells: list, number: int, mapping: dict[int, str], headers: list[str],
+              file_codes: dict[str, int] | None = None) -> PlannedRow:
     row = row_input(cells, mapping, headers)
+    referrer = row.form.pop("referred_by", None) if file_codes else None
     try:
         cleaned = customers.clean(row.form)
     except customers.FormErrors as exc:
         for name, error in exc.errors.items():
             row.errors.setdefault(row.sources.get(name), error)
         cleaned = {}
+    if referrer is not None:
+        try:  # a stored customer first, with the form's own rule and message
+            cleaned["referred_by"] = customers.clean({"referred_by": referrer})["referred_by"]
+        except customers.FormErrors as exc:
+            if _referrer_key(referrer) in file_codes:
+                cleaned["referrer_code"] = _referrer_key(referrer)
+            else:
+                row.errors.setdefault(row.sources.get("referred_by"), exc.errors["referred_by"])
     if row.errors:
         errors = [CellError(headers[col] if col is not None else "", error, col)
                   for col, error in sorted(row.errors.items(), key=lambda item: item[0] or 0)]

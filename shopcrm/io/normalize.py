@@ -175,6 +175,29 @@ def parse_date_cell(value) -> dt.date | None:
     return dates.parse_date(text)
 
 
+_CLOCK = re.compile(r"^(\S+)[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$")
+
+
+def parse_datetime_cell(value) -> dt.datetime | None:
+    """A date and time (naive, as written) from a datetime cell, an Excel serial number
+    with a fraction, or text such as "25/12/2025 14:30"; a date alone is 00:00."""
+    if is_blank(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and _SERIAL_RANGE[0] <= value < _SERIAL_RANGE[1]:
+        day = _from_number(int(value))
+        seconds = round((value - int(value)) * 86_400)
+        return dt.datetime.combine(day, dt.time()) + dt.timedelta(seconds=seconds)
+    if isinstance(value, str) and (match := _CLOCK.match(value.strip())):
+        hour, minute, second = (int(part or 0) for part in match.group(2, 3, 4))
+        if hour < 24 and minute < 60 and second < 60:
+            return dt.datetime.combine(parse_date_cell(match.group(1)),
+                                       dt.time(hour, minute, second))
+    return dt.datetime.combine(parse_date_cell(value), dt.time())
+
+
 def _from_number(value: float) -> dt.date:
     if not -1e15 < value < 1e15:  # float() of a 400-digit cell would overflow
         raise ValidationError(QT_TRANSLATE_NOOP("errors", "{text} is not a date: write it as dd/mm/yyyy."),

@@ -24,7 +24,9 @@ class ImportsModel(RowsModel):
         if column == 1:
             return row.file_name + (f" ({row.sheet})" if row.sheet else "")
         if column == 2:
-            return self.tr("Purchases") if row.kind == "purchases" else self.tr("Customers")
+            return {"purchases": self.tr("Purchases"), "interactions": self.tr("Contacts"),
+                    "feedback": self.tr("Feedback"), "tasks": self.tr("Care tasks")
+                    }.get(row.kind, self.tr("Customers"))
         if column in (3, 4, 5, 6):
             return i18n.number((row.created, row.updated, row.skipped, row.rejected)[column - 3])
         if row.undone:
@@ -82,7 +84,8 @@ class ImportHistoryDialog(QDialog):
     def _enable(self) -> None:
         row = self.selected()
         self.undo_button.setEnabled(self.editable and row is not None and not row.undone
-                                    and row.finished_at is not None)
+                                    and row.finished_at is not None
+                                    and row.kind in import_history.UNDOABLE_KINDS)
 
     def undo_selected(self) -> bool:
         row = self.selected()

@@ -438,3 +438,108 @@ def test_the_fast_phone_check_agrees_with_phonenumbers():
                         and phonenumbers.number_type(number) in phones._VN_TYPES
                         and "0" + phonenumbers.national_significant_number(number) == national)
             assert phones._is_valid_vietnamese(national) == (slow and length in (10, 11)), national
+
+
+# -- referrers made by the same file ----------------------------------------------------
+
+def referrer_of(code: str) -> str | None:
+    customer = Customer.get(Customer.code == code)
+    return customer.referred_by.code if customer.referred_by_id else None
+
+
+def test_a_referrer_later_in_the_file_is_resolved_in_the_same_import(tmp_path, shop_db):
+    customers.create({"name": "Đã có", "phone": "0911111111"})  # KH000001
+    path = write_csv(tmp_path / "kh.csv", [
+        "Mã KH,Họ tên,SĐT,Người giới thiệu",
+        "KH000010,An,0912000001,kh000011",  # the next row, spelt in lower case
+        "KH000011,Bình,0912000002,KH000001",  # a stored customer
+        "KH000012,Cường,0912000003,KH000010",  # an earlier row
+        ",Dũng,0912000004,KH000012"])
+    plan = plan_import(path)
+    assert plan.error_count == 0, [row.errors for row in plan.rows]
+    dry = run_import(plan, "skip", dry_run=True)
+    assert (dry.created, dry.rejected) == (4, 0) and Customer.select().count() == 1
+    result = run_import(plan, "skip")
+    assert (result.created, result.rejected) == (4, 0)
+    assert {c.name: referrer_of(c.code) for c in Customer.select()} == {
+        "Đã có": None, "An": "KH000011", "Bình": "KH000001", "Cường": "KH000010",
+        "Dũng": "KH000012"}
+    assert Customer.get(Customer.code == "KH000010").version == 1
+
+
+def test_an_unknown_referrer_keeps_its_message(tmp_path, shop_db):
+    path = write_csv(tmp_path / "kh.csv", ["Mã KH,Họ tên,Người giới thiệu",
+                                           "KH000010,An,KH000099", "KH000011,Bình,KH000010"])
+    plan = plan_import(path)
+    assert [row.row_number for row in plan.rows if row.errors] == [2, 3]
+    error = plan.rows[0].errors[0]
+    assert error.header == "Người giới thiệu"
+    assert str(error.error) == "No customer has the code KH000099."
+    assert "KH000010" in str(plan.rows[1].errors[0].error)  # its referrer is rejected
+    assert "row 2" in str(plan.rows[1].errors[0].error)
+
+
+def test_a_referrer_in_a_rejected_row_rejects_the_referring_rows(tmp_path, shop_db):
+    """The choice: the referring row is rejected too, its reason naming the referrer's row
+    (and so on down a chain), so no referral is silently lost."""
+    path = write_csv(tmp_path / "kh.csv", [
+        "Mã KH,Họ tên,SĐT,Người giới thiệu",
+        "KH000010,An,0912000001,KH000011",
+        "KH000011,Bình,12345,",  # a bad phone: rejected
+        "KH000012,Cường,0912000003,KH000010",  # refers to a row that refers to it
+        "KH000013,Dũng,0912000004,"])
+    plan = plan_import(path)
+    assert [row.row_number for row in plan.rows if row.errors] == [2, 3, 4]
+    first = plan.rows[0].errors[0]
+    assert first.header == "Người giới thiệu"
+    assert "KH000011" in str(first.error) and "row 3" in str(first.error)
+    assert "KH000010" in str(plan.rows[2].errors[0].error)
+    result = run_import(plan, "skip")
+    assert (result.created, result.rejected) == (1, 3)
+    fixed = tmp_path / "fixed.xlsx"
+    write_rejects(result, fixed)
+    assert len(list(openpyxl.load_workbook(fixed).active.iter_rows())) == 4
+
+
+def test_a_referrer_row_refused_while_writing_rejects_the_referring_row(tmp_path, shop_db):
+    gone = customers.create({"name": "Đã xoá"})
+    Customer.update(code="KH000011").where(Customer.id == gone.id).execute()
+    customers.trash([gone.id])
+    path = write_csv(tmp_path / "kh.csv", [
+        "Mã KH,Họ tên,Người giới thiệu", "KH000010,An,KH000011", "KH000011,Bình,",
+        "KH000012,Cường,"])
+    plan = plan_import(path)
+    assert plan.error_count == 0  # KH000011 is a code of the file
+    result = run_import(plan, "skip")
+    assert (result.created, result.rejected) == (1, 2)
+    assert [row.row_number for row in result.rejected_rows] == [2, 3]
+    assert result.rejected_rows[0].errors[0].header == "Người giới thiệu"
+    assert "KH000011" in str(result.rejected_rows[0].errors[0].error)
+    assert [c.name for c in Customer.select().where(Customer.deleted_at.is_null())] == ["Cường"]
+
+
+def test_an_updated_customer_gets_a_new_referrer_and_undo_restores_the_old(tmp_path, shop_db):
+    from shopcrm.io import import_history
+
+    old_referrer = customers.create({"name": "Người cũ"})  # KH000001
+    old = customers.create({"name": "Cũ", "phone": "0912000001", "referred_by": old_referrer.id})
+    path = write_csv(tmp_path / "kh.csv", [
+        "Họ tên,SĐT,Người giới thiệu,Mã KH", "Cũ,0912000001,KH000020,",
+        "Mới,0912000002,,KH000020", "Khác,0912000003,KH000002,KH000021"])
+    result = run_import(plan_import(path), "update")
+    assert (result.created, result.updated, result.rejected) == (2, 1, 0)
+    assert referrer_of(old.code) == "KH000020"
+    assert referrer_of("KH000021") == old.code
+    import_history.undo_import(result.batch_id, backup_folder=tmp_path)
+    assert Customer.get_by_id(old.id).referred_by_id == old_referrer.id
+    assert Customer.select().count() == 2
+
+
+def test_a_referrer_row_skipped_as_a_duplicate_is_the_matched_customer(tmp_path, shop_db):
+    stored = customers.create({"name": "Hà", "phone": "0912000001"})  # KH000001
+    path = write_csv(tmp_path / "kh.csv", [
+        "Mã KH,Họ tên,SĐT,Người giới thiệu", "KH000050,Hà (sổ cũ),0912000001,",
+        "KH000051,Lan,0912000002,KH000050"])
+    result = run_import(plan_import(path), "skip")
+    assert (result.created, result.skipped, result.rejected) == (1, 1, 0)
+    assert Customer.get(Customer.code == "KH000051").referred_by_id == stored.id

@@ -1,15 +1,12 @@
 """Round trip: export everything, import the file into an empty database, same customers.
 
 The customer sheet goes through the customer import (io.imports, kind "customers"),
-the purchases sheet through the purchases import; both on SQLite and PostgreSQL.
-Interactions, feedback and care tasks are exported but no import reads them yet:
-test_records_without_an_import_are_exported checks what the file holds.
+the purchases sheet through the purchases import, the interactions, feedback and
+care tasks sheets through io.records_import; both on SQLite and PostgreSQL.
+Timestamps are compared to the second (a spreadsheet keeps no finer time).
 
-Referrers: the customer import resolves a "Người giới thiệu" code against the
-database while it checks the rows, before any row is written, so a file whose
-referrer is created by the same import is rejected. The round trip therefore
-imports the customers without that column first, then the whole sheet again with
-the "update" policy (see the report of issue 7, point 13).
+Referrers: a "Người giới thiệu" code may name a customer created by the same file
+(importer resolves it after inserting), so the customer sheet is imported in one pass.
 """
 
 from __future__ import annotations
@@ -52,21 +49,71 @@ def reopen_empty(db_url: str, tmp_path):
     return open_database(connection.sqlite_url(tmp_path / "empty.db"))
 
 
-def import_workbook(path, language: str = "vi", purchases: bool = True) -> None:
-    """Customers (referrers in a second pass, see the module docstring), then purchases."""
-    sheet = export.sheet_title("customers", language)
-    plan = imports.plan_file(path, "customers", sheet)
-    first = {index: field for index, field in plan.mapping.items() if field != "referred_by"}
-    result = imports.run_plan(imports.plan_file(path, "customers", sheet, first), "customers")
-    assert result.rejected == 0, [row.errors for row in result.rejected_rows]
-    plan = imports.plan_file(path, "customers", sheet)
+RECORD_SHEETS = (("interactions", "interactions"), ("feedback", "feedback"),
+                 ("tasks", "care_tasks"))
+
+
+def import_workbook(path, language: str = "vi", purchases: bool = True,
+                    records: bool = False) -> None:
+    """Customers (their referrers in the same file), then purchases, then with `records`
+    the interactions, feedback and care tasks."""
+    plan = imports.plan_file(path, "customers", export.sheet_title("customers", language))
     assert plan.error_count == 0, [row.errors for row in plan.rows if row.errors]
-    assert imports.run_plan(plan, "customers", "update").rejected == 0
+    result = imports.run_plan(plan, "customers")
+    assert result.rejected == 0, [row.errors for row in result.rejected_rows]
     if not purchases:
         return
     plan = imports.plan_file(path, "purchases", export.sheet_title("purchases", language))
     result = imports.run_plan(plan, "purchases", "create")
     assert result.rejected == 0, [row.errors for row in result.rejected_rows]
+    if not records:
+        return
+    for kind, sheet in RECORD_SHEETS:
+        plan = imports.plan_file(path, kind, export.sheet_title(sheet, language))
+        assert plan.error_count == 0, [row.errors for row in plan.rows if row.errors]
+        result = imports.run_plan(plan, kind, "create")
+        assert result.rejected == 0 and result.created == len(plan.rows)
+
+
+def _second(value):
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.fromisoformat(str(value))
+    return (value + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
+
+
+def _time(value):
+    if value is None or isinstance(value, dt.time):
+        return value
+    return dt.time.fromisoformat(str(value))
+
+
+def record_snapshot() -> dict[str, Counter]:
+    """interactions, feedback, tasks: every exported field, linked by customer code."""
+    alive = Customer.deleted_at.is_null()
+    out = {}
+    query = (Interaction.select(Customer.code, Interaction.at, Interaction.kind,
+                                Interaction.summary, Interaction.staff).join(Customer)
+             .where(alive).tuples())
+    out["interactions"] = Counter((code, _second(at), *rest) for code, at, *rest in query)
+    query = (Feedback.select(Customer.code, Feedback.at, Feedback.rating, Feedback.kind,
+                             Feedback.comment, Feedback.status, Feedback.handler,
+                             Feedback.resolution, Feedback.resolved_at).join(Customer)
+             .where(alive).tuples())
+    out["feedback"] = Counter((code, _second(at), *rest[:-1], _second(rest[-1]))
+                              for code, at, *rest in query)
+    query = (CareTask.select(Customer.code, CareTask.task_type, CareTask.stage, CareTask.step,
+                             CareTask.title, CareTask.due_date, CareTask.due_time,
+                             CareTask.recurrence, CareTask.status, CareTask.outcome,
+                             CareTask.assigned_to, CareTask.created_at, CareTask.done_at)
+             .join(Customer).where(alive).tuples())
+    out["tasks"] = Counter(
+        (code, task_type, stage, step, title, export._as_date(due), _time(due_time), recurrence,
+         status, outcome, assigned_to, _second(created), _second(done))
+        for (code, task_type, stage, step, title, due, due_time, recurrence, status, outcome,
+             assigned_to, created, done) in query)
+    return out
 
 
 def customer_snapshot() -> dict[str, dict]:
@@ -107,7 +154,9 @@ def test_export_everything_then_import_gives_the_same_customers(db, db_url, tmp_
     customers.trash(ids[-2:])  # the trash is not exported
     segments.recompute_all(TODAY)
     before, purchases_before = customer_snapshot(), purchase_snapshot()
+    records_before = record_snapshot()
     assert sum(1 for values in before.values() if values["referred_by"]) > 3
+    assert all(sum(counter.values()) > 0 for counter in records_before.values())
     path = tmp_path / "all.xlsx"
     counts = export.export_file(path, language=language)
     assert counts["customers"] == len(before) == 78
@@ -115,11 +164,14 @@ def test_export_everything_then_import_gives_the_same_customers(db, db_url, tmp_
 
     reopen_empty(db_url, tmp_path)
     assert Customer.select().count() == 0
-    import_workbook(path, language)
+    import_workbook(path, language, records=True)
     segments.recompute_all(TODAY)
     after = customer_snapshot()
     assert_same_customers(after, before)
     assert purchase_snapshot() == purchases_before
+    records_after = record_snapshot()
+    for kind, counter in records_before.items():
+        assert records_after[kind] == counter, kind
 
 
 def assert_same_customers(after: dict, before: dict) -> None:
@@ -173,8 +225,8 @@ def test_formula_like_text_comes_back_unchanged_from_csv(db, db_url, tmp_path):
     assert_same_customers(customer_snapshot(), before)
 
 
-def test_records_without_an_import_are_exported(db, tmp_path):
-    """Interactions, feedback and care tasks: in the file, linked by code (no import yet)."""
+def test_records_are_exported_linked_by_code(db, tmp_path):
+    """Interactions, feedback and care tasks: in the file, linked by code."""
     demo.generate(40, seed=5, today=TODAY)
     path = tmp_path / "all.xlsx"
     counts = export.export_file(path, language="en")
