@@ -1493,7 +1493,19 @@ Save anyway, or open the customer already there (what you typed here is not save
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Care tasks</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Contacts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Customers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Feedback</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2494,6 +2506,14 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>&quot;{text}&quot; is not a step number (1 to 99).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;{text}&quot; is not a time (write it as 14:30).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>&quot;{value}&quot; is not a gender: write Nam, Nữ or Khác (or leave it empty).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2566,6 +2586,10 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>An import of contacts, feedback or care tasks ({file}) cannot be undone: restore the backup taken before it instead (File &gt; Restore from backup).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Backups of a shared PostgreSQL database are made on the server (pg_dump).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2631,6 +2655,10 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>No column of {name} holds the customer code or phone (its columns: {headers}): choose which column says whose purchase it is.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No column of {name} holds the {what} (its columns: {headers}): choose which column it is.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2750,6 +2778,14 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>The referrer {code} is the customer of a row of this file that was refused: fix that row too.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The referrer {code} is the customer of row {row} of this file, which is rejected: fix that row too.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>The row does not say whose purchase it is: give the customer code or phone.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2759,6 +2795,10 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>The text is too long: at most {limit} characters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The {what} is missing.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

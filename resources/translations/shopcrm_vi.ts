@@ -1497,8 +1497,20 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
         <translation>Đã thêm</translation>
     </message>
     <message>
+        <source>Care tasks</source>
+        <translation>Việc chăm sóc</translation>
+    </message>
+    <message>
+        <source>Contacts</source>
+        <translation>Liên hệ</translation>
+    </message>
+    <message>
         <source>Customers</source>
         <translation>Khách hàng</translation>
+    </message>
+    <message>
+        <source>Feedback</source>
+        <translation>Phản hồi</translation>
     </message>
     <message>
         <source>File</source>
@@ -2499,6 +2511,14 @@ Sao lưu gần nhất: {when}</translation>
         <translation>“{text}” không phải là ngày: vui lòng ghi theo dạng ngày/tháng/năm (dd/mm/yyyy).</translation>
     </message>
     <message>
+        <source>&quot;{text}&quot; is not a step number (1 to 99).</source>
+        <translation>&quot;{text}&quot; không phải là số bước (1 đến 99).</translation>
+    </message>
+    <message>
+        <source>&quot;{text}&quot; is not a time (write it as 14:30).</source>
+        <translation>&quot;{text}&quot; không phải là giờ (hãy ghi như 14:30).</translation>
+    </message>
+    <message>
         <source>&quot;{value}&quot; is not a gender: write Nam, Nữ or Khác (or leave it empty).</source>
         <translation>“{value}” không phải là giới tính: vui lòng ghi Nam, Nữ hoặc Khác (hoặc để trống).</translation>
     </message>
@@ -2571,6 +2591,10 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Số tiền phải lớn hơn 0 ₫ và nhỏ hơn {limit} ₫.</translation>
     </message>
     <message>
+        <source>An import of contacts, feedback or care tasks ({file}) cannot be undone: restore the backup taken before it instead (File &gt; Restore from backup).</source>
+        <translation>Không thể hoàn tác lần nhập liên hệ, phản hồi hoặc việc chăm sóc ({file}): hãy khôi phục bản sao lưu được tạo trước lần nhập đó (Tệp &gt; Khôi phục từ bản sao lưu).</translation>
+    </message>
+    <message>
         <source>Backups of a shared PostgreSQL database are made on the server (pg_dump).</source>
         <translation>Dữ liệu dùng chung trên máy chủ PostgreSQL được sao lưu ngay trên máy chủ (bằng pg_dump), không sao lưu từ máy này được.</translation>
     </message>
@@ -2637,6 +2661,10 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>No column of {name} holds the customer code or phone (its columns: {headers}): choose which column says whose purchase it is.</source>
         <translation>Không cột nào của {name} chứa mã khách hàng hoặc số điện thoại (các cột: {headers}): hãy chọn cột cho biết lần mua là của ai.</translation>
+    </message>
+    <message>
+        <source>No column of {name} holds the {what} (its columns: {headers}): choose which column it is.</source>
+        <translation>Không cột nào của {name} chứa {what} (các cột: {headers}): hãy chọn cột đó.</translation>
     </message>
     <message>
         <source>No column of {name} holds the {what} of the purchases (its columns: {headers}): choose which column it is.</source>
@@ -2755,6 +2783,14 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Ngày bắt đầu của kỳ phải trước hoặc trùng ngày kết thúc.</translation>
     </message>
     <message>
+        <source>The referrer {code} is the customer of a row of this file that was refused: fix that row too.</source>
+        <translation>Người giới thiệu {code} là khách hàng của một dòng trong tệp này đã bị từ chối: hãy sửa cả dòng đó.</translation>
+    </message>
+    <message>
+        <source>The referrer {code} is the customer of row {row} of this file, which is rejected: fix that row too.</source>
+        <translation>Người giới thiệu {code} là khách hàng ở dòng {row} của tệp này, dòng đó bị loại: hãy sửa cả dòng đó.</translation>
+    </message>
+    <message>
         <source>The row does not say whose purchase it is: give the customer code or phone.</source>
         <translation>Dòng này không cho biết lần mua của ai: hãy ghi mã khách hàng hoặc số điện thoại.</translation>
     </message>
@@ -2765,6 +2801,10 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>The text is too long: at most {limit} characters.</source>
         <translation>Nội dung quá dài: tối đa {limit} ký tự.</translation>
+    </message>
+    <message>
+        <source>The {what} is missing.</source>
+        <translation>Thiếu {what}.</translation>
     </message>
     <message>
         <source>There can be at most {max} smart lists.</source>
