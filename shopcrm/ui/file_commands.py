@@ -43,18 +43,17 @@ class FileCommands(QObject):
 
     @staticmethod
     def _plan_either(path: Path, kind: str):
-        """(plan, kind): a file of sales chosen as customers is read as purchases (the
-        wizard can switch back); when neither fits, the first kind's sentence is shown."""
+        """(plan, kind): a file of sales or contacts chosen as customers is read as what it
+        holds (the wizard can switch); when no kind fits, the first kind's sentence shows."""
         from shopcrm.io import imports
 
-        try:
-            return imports.plan_file(path, kind), kind
-        except KnownError as first:
-            other = "purchases" if kind == "customers" else "customers"
+        first = None
+        for candidate in (kind, *(k for k in imports.KINDS if k != kind)):
             try:
-                return imports.plan_file(path, other), other
-            except KnownError:
-                raise first from None
+                return imports.plan_file(path, candidate), candidate
+            except KnownError as exc:
+                first = first or exc
+        raise first
 
     def _confirm_import(self, plan, kind: str) -> None:
         wizard = ImportWizard(plan, kind, self.window)

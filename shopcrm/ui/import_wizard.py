@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from shopcrm.core import customers, phones
 from shopcrm.core.errors import KnownError
-from shopcrm.io import importer, imports, mapping, purchases
+from shopcrm.io import importer, imports, mapping, purchases, records_import
 from shopcrm.ui import i18n, jobs
 from shopcrm.ui.labels import field_label, label
 from shopcrm.ui.rows_model import RowsModel, rows_view
@@ -29,7 +29,9 @@ PREVIEW_ROWS = 100  # the first rows shown; errors further down are counted, and
 EXAMPLES = 3  # sample values per column in the mapping table
 ERROR_BACKGROUND = QColor("#fdecea")
 
-PURCHASE_FIELDS = {
+# The fields of purchases and of the other records (interactions, feedback, care tasks),
+# which are not customer fields (those have ui.labels.field_label).
+RECORD_FIELDS = {
     "customer_code": QT_TRANSLATE_NOOP("ImportWizard", "Customer code"),
     "customer_phone": QT_TRANSLATE_NOOP("ImportWizard", "Customer phone"),
     "date": QT_TRANSLATE_NOOP("ImportWizard", "Purchase date"),
@@ -37,12 +39,33 @@ PURCHASE_FIELDS = {
     "description": QT_TRANSLATE_NOOP("ImportWizard", "Items"),
     "channel": QT_TRANSLATE_NOOP("ImportWizard", "Channel"),
     "note": QT_TRANSLATE_NOOP("ImportWizard", "Note"),
+    "at": QT_TRANSLATE_NOOP("ImportWizard", "Date and time"),
+    "kind": QT_TRANSLATE_NOOP("ImportWizard", "Kind"),
+    "summary": QT_TRANSLATE_NOOP("ImportWizard", "What was said or done"),
+    "staff": QT_TRANSLATE_NOOP("ImportWizard", "Staff"),
+    "rating": QT_TRANSLATE_NOOP("ImportWizard", "Rating (stars)"),
+    "comment": QT_TRANSLATE_NOOP("ImportWizard", "Comment"),
+    "status": QT_TRANSLATE_NOOP("ImportWizard", "Status"),
+    "handler": QT_TRANSLATE_NOOP("ImportWizard", "Handled by"),
+    "resolution": QT_TRANSLATE_NOOP("ImportWizard", "Resolution"),
+    "resolved_at": QT_TRANSLATE_NOOP("ImportWizard", "Resolved on"),
+    "task_type": QT_TRANSLATE_NOOP("ImportWizard", "Task"),
+    "stage": QT_TRANSLATE_NOOP("ImportWizard", "Stage"),
+    "step": QT_TRANSLATE_NOOP("ImportWizard", "Step"),
+    "title": QT_TRANSLATE_NOOP("ImportWizard", "Title"),
+    "due_date": QT_TRANSLATE_NOOP("ImportWizard", "Due date"),
+    "due_time": QT_TRANSLATE_NOOP("ImportWizard", "Due time"),
+    "recurrence": QT_TRANSLATE_NOOP("ImportWizard", "Repeat"),
+    "outcome": QT_TRANSLATE_NOOP("ImportWizard", "Outcome"),
+    "assigned_to": QT_TRANSLATE_NOOP("ImportWizard", "Assigned to"),
+    "created_at": QT_TRANSLATE_NOOP("ImportWizard", "Created on"),
+    "done_at": QT_TRANSLATE_NOOP("ImportWizard", "Done on"),
 }
 
 
 def target_label(kind: str, field: str) -> str:
-    if kind == "purchases":
-        return QCoreApplication.translate("ImportWizard", PURCHASE_FIELDS[field])
+    if kind != "customers" and field in RECORD_FIELDS:
+        return QCoreApplication.translate("ImportWizard", RECORD_FIELDS[field])
     return field_label(field)
 
 
@@ -131,6 +154,9 @@ class ColumnsPage(QWizardPage):
         self.kind = QComboBox()
         self.kind.addItem(self.tr("Customers"), "customers")
         self.kind.addItem(self.tr("Purchases (sales history)"), "purchases")
+        self.kind.addItem(self.tr("Contacts (calls, visits, messages)"), "interactions")
+        self.kind.addItem(self.tr("Feedback and complaints"), "feedback")
+        self.kind.addItem(self.tr("Care tasks"), "tasks")
         self.kind.activated.connect(lambda _index: wizard.replan(kind=self.kind.currentData()))
         self.sheet = QComboBox()
         self.sheet.activated.connect(lambda _index: wizard.replan(sheet=self.sheet.currentText()))
@@ -177,7 +203,8 @@ class ColumnsPage(QWizardPage):
         self.completeChanged.emit()
 
     def _fill_columns(self, plan: importer.ImportPlan, kind: str) -> None:
-        targets = purchases.TARGET_FIELDS if kind == "purchases" else mapping.TARGET_FIELDS
+        targets = (mapping.TARGET_FIELDS if kind == "customers" else purchases.TARGET_FIELDS
+                   if kind == "purchases" else records_import.TARGET_FIELDS[kind])
         headers = plan.table.headers
         self.columns.setRowCount(len(headers))
         for column, header in enumerate(headers):
@@ -246,8 +273,8 @@ class RunPage(QWizardPage):
 
     def initializePage(self) -> None:
         self.policy.clear()
-        if self.wizard_.kind == "purchases":
-            self.policy.addItem(self.tr("Skip purchases already stored"), "skip")
+        if self.wizard_.kind != "customers":
+            self.policy.addItem(self.tr("Skip the ones already stored"), "skip")
             self.policy.addItem(self.tr("Add them again"), "create")
         else:
             self.policy.addItem(self.tr("Skip them (keep what is stored)"), "skip")
@@ -295,6 +322,8 @@ class ImportWizard(QWizard):
                 return imports.plan_file(path, kind, sheet if sheet else table.sheet)
             if kind == "purchases":
                 return purchases.plan_purchase_table(table, path, mapping)
+            if kind in records_import.KINDS:
+                return records_import.plan_record_table(table, path, kind, mapping)
             return importer.plan_table(table, path, mapping)
 
         self.busy = True

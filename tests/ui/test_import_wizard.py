@@ -140,3 +140,27 @@ def test_purchases_are_imported_through_the_same_wizard(window, qtbot, monkeypat
     window.files.write_import(wizard.plan, wizard.duplicate_policy(), wizard.kind)
     qtbot.waitUntil(lambda: bool(messages), timeout=10_000)
     assert [p.amount for p in Purchase.select().where(Purchase.customer == ha.id)] == [1_250_000]
+
+
+def test_contacts_are_imported_through_the_wizard(window, qtbot, monkeypatch, tmp_path):
+    from shopcrm.db.models import Interaction
+
+    customers.create({"name": "Nguyễn Thị Hà", "phone": "0912345678"})
+    path = workbook(tmp_path / "lien-he.xlsx", [
+        ["Mã KH", "Thời gian", "Loại", "Nội dung"],
+        ["KH000001", "20/11/2026 09:30", "Gọi điện", "Hỏi size áo dài"],
+    ])
+    wizard = open_wizard(window, qtbot, monkeypatch, path)
+    page = wizard.columns_page
+    page.kind.setCurrentIndex(page.kind.findData("interactions"))
+    wizard.replan(kind="interactions")
+    wait(wizard, qtbot)
+    assert wizard.kind == "interactions" and wizard.plan.valid_count == 1
+    titles = [page.columns.cellWidget(r, 2).currentText() for r in range(page.columns.rowCount())]
+    assert titles == ["Customer code", "Date and time", "Kind", "What was said or done"]
+    wizard.run_page.initializePage()
+    messages = []
+    monkeypatch.setattr(window, "inform", lambda text, icon=None: messages.append(text))
+    window.files.write_import(wizard.plan, wizard.duplicate_policy(), wizard.kind)
+    qtbot.waitUntil(lambda: bool(messages), timeout=10_000)
+    assert Interaction.get().summary == "Hỏi size áo dài"
