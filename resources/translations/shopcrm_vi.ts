@@ -310,6 +310,10 @@
         <translation>(bỏ qua cột này)</translation>
     </message>
     <message>
+        <source>Care tasks</source>
+        <translation>Việc chăm sóc</translation>
+    </message>
+    <message>
         <source>Check which field each column of the file goes to; change it or ignore the column. Cells in red cannot be imported: point at them to see why.</source>
         <translation>Kiểm tra mỗi cột của tệp sẽ vào trường nào; có thể đổi hoặc bỏ qua cột. Ô màu đỏ không nhập được: đưa chuột vào để xem lý do.</translation>
     </message>
@@ -322,12 +326,20 @@
         <translation>Các cột và xem trước</translation>
     </message>
     <message>
+        <source>Contacts (calls, visits, messages)</source>
+        <translation>Liên hệ (cuộc gọi, ghé thăm, tin nhắn)</translation>
+    </message>
+    <message>
         <source>Customers</source>
         <translation>Khách hàng</translation>
     </message>
     <message>
         <source>Examples</source>
         <translation>Ví dụ</translation>
+    </message>
+    <message>
+        <source>Feedback and complaints</source>
+        <translation>Phản hồi và khiếu nại</translation>
     </message>
     <message>
         <source>Goes to</source>
@@ -1454,12 +1466,24 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
         <translation>Số tiền (₫)</translation>
     </message>
     <message>
+        <source>Assigned to</source>
+        <translation>Người phụ trách</translation>
+    </message>
+    <message>
         <source>Channel</source>
         <translation>Kênh bán</translation>
     </message>
     <message>
         <source>Checking {name}…</source>
         <translation>Đang kiểm tra {name}…</translation>
+    </message>
+    <message>
+        <source>Comment</source>
+        <translation>Nhận xét</translation>
+    </message>
+    <message>
+        <source>Created on</source>
+        <translation>Ngày tạo</translation>
     </message>
     <message>
         <source>Customer code</source>
@@ -1470,6 +1494,26 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
         <translation>Số điện thoại khách hàng</translation>
     </message>
     <message>
+        <source>Date and time</source>
+        <translation>Ngày giờ</translation>
+    </message>
+    <message>
+        <source>Done on</source>
+        <translation>Ngày xong</translation>
+    </message>
+    <message>
+        <source>Due date</source>
+        <translation>Ngày đến hạn</translation>
+    </message>
+    <message>
+        <source>Due time</source>
+        <translation>Giờ hẹn</translation>
+    </message>
+    <message>
+        <source>Handled by</source>
+        <translation>Người xử lý</translation>
+    </message>
+    <message>
         <source>Import {name}</source>
         <translation>Nhập {name}</translation>
     </message>
@@ -1478,16 +1522,68 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
         <translation>Hàng đã mua</translation>
     </message>
     <message>
+        <source>Kind</source>
+        <translation>Loại</translation>
+    </message>
+    <message>
         <source>Note</source>
         <translation>Ghi chú</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>Kết quả</translation>
     </message>
     <message>
         <source>Purchase date</source>
         <translation>Ngày mua</translation>
     </message>
     <message>
+        <source>Rating (stars)</source>
+        <translation>Đánh giá (sao)</translation>
+    </message>
+    <message>
+        <source>Repeat</source>
+        <translation>Lặp lại</translation>
+    </message>
+    <message>
+        <source>Resolution</source>
+        <translation>Cách giải quyết</translation>
+    </message>
+    <message>
+        <source>Resolved on</source>
+        <translation>Ngày giải quyết</translation>
+    </message>
+    <message>
+        <source>Staff</source>
+        <translation>Nhân viên</translation>
+    </message>
+    <message>
+        <source>Stage</source>
+        <translation>Giai đoạn</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Trạng thái</translation>
+    </message>
+    <message>
+        <source>Step</source>
+        <translation>Bước</translation>
+    </message>
+    <message>
+        <source>Task</source>
+        <translation>Công việc</translation>
+    </message>
+    <message>
         <source>Testing the import…</source>
         <translation>Đang chạy thử…</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>Tiêu đề</translation>
+    </message>
+    <message>
+        <source>What was said or done</source>
+        <translation>Nội dung trao đổi</translation>
     </message>
 </context>
 <context>
@@ -2081,8 +2177,8 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Nhập dữ liệu</translation>
     </message>
     <message>
-        <source>Skip purchases already stored</source>
-        <translation>Bỏ qua lần mua đã có</translation>
+        <source>Skip the ones already stored</source>
+        <translation>Bỏ qua những mục đã có</translation>
     </message>
     <message>
         <source>Skip them (keep what is stored)</source>
