@@ -56,6 +56,7 @@ from typing import NamedTuple
 from peewee import SQL, Case, fn
 
 from shopcrm.core import settings
+from shopcrm.core.dates import as_date
 from shopcrm.core.privacy import MARKETING_TASKS
 from shopcrm.core.segments import SegmentRules, months_before
 from shopcrm.db import connection
@@ -134,13 +135,6 @@ def local_day(moment: dt.datetime) -> dt.date:
     return moment.replace(tzinfo=dt.timezone.utc).astimezone().date()
 
 
-def _as_date(value) -> dt.date:
-    """SQLite returns dates as text, PostgreSQL as dates."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 def _as_datetime(value) -> dt.datetime:
@@ -250,7 +244,7 @@ def _after_purchase(rules: list[CareRule], window: Window, allowed: Allowed,
     dates: dict = {}  # the driver's day (text or date) -> date: a few dozen distinct days
     for _pid, _cid, day in found:
         if day not in dates:
-            dates[day] = _as_date(day)
+            dates[day] = as_date(day)
     start, end = window.start, window.end
     for rule in rules:
         offset, ok = _days(rule.offset_days), allowed.check(rule)
@@ -286,7 +280,7 @@ def _birthday(rule: CareRule, window: Window, customer_id: int | None = None,
         query = query.where(Customer.id > after_id)
     years = range(first.year, last.year + 1)
     for cid, birthday in _rows(query):
-        birthday = _as_date(birthday)
+        birthday = as_date(birthday)
         for year in years:
             day = anniversary(birthday, year)
             if year > birthday.year and first <= day <= last:
@@ -315,7 +309,7 @@ def _became_lapsed(rule: CareRule, window: Window, segment_rules: SegmentRules,
     for cid, day in _rows(query):
         if not ok(cid):
             continue
-        last = _as_date(day)
+        last = as_date(day)
         yield Candidate(f"rule:{rule.id}:lapsed:{cid}:{last.isoformat()}", cid,
                         last + after + offset, rule)
 
@@ -362,14 +356,14 @@ def _became_loyal(rules: list[CareRule], window: Window, segment_rules: SegmentR
         for index in range(bisect.bisect_left(days, low), len(days)):
             day = days[index]
             if day not in bounds:
-                date = _as_date(day)
+                date = as_date(day)
                 bounds[day] = (segment_rules.loyal_since(date).isoformat(),
                                segment_rules.loyal_since(date - _days(1)).isoformat())
             since_now, since_before = bounds[day]
             count_now = index + 1 - bisect.bisect_left(days, since_now)
             count_before = index - bisect.bisect_left(days, since_before)
             if count_now >= need > count_before and (not became or became[-1] != (cid, day)):
-                became.append((cid, _as_date(day)))
+                became.append((cid, as_date(day)))
     if not became:
         return
     for rule in rules:
@@ -724,7 +718,7 @@ def _drop_stale_win_backs(customer_id: int | None = None) -> int:
     if customer_id is not None:
         query = query.where(CareTask.customer == customer_id)
     stale = [tid for tid, key, last in _rows(query)
-             if last is not None and _as_date(last).isoformat() > key.rsplit(":", 1)[-1]]
+             if last is not None and as_date(last).isoformat() > key.rsplit(":", 1)[-1]]
     for start in range(0, len(stale), _CHUNK):
         CareTask.delete().where(CareTask.id.in_(stale[start:start + _CHUNK])).execute()
     return len(stale)

@@ -62,3 +62,15 @@ def age_on(birthday: dt.date, today: dt.date) -> int:
     """Whole years of age on `today`."""
     before_birthday = (today.month, today.day) < (birthday.month, birthday.day)
     return today.year - birthday.year - before_birthday
+
+
+def as_date(value) -> dt.date | None:
+    """A date read back from the database: SQLite gives dates (and MIN/MAX of them) as
+    text, PostgreSQL as dates; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])

@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from peewee import fn
 
+from shopcrm.core.dates import as_date
 from shopcrm.db.models import Purchase
 
 
@@ -33,11 +34,6 @@ def purchase_summary(customer_id: int) -> PurchaseSummary:
         .tuples()
         .get()
     )
-    return PurchaseSummary(count, int(total), _as_date(first), _as_date(last))
+    return PurchaseSummary(count, int(total), as_date(first), as_date(last))
 
 
-def _as_date(value) -> dt.date | None:
-    """SQLite returns MIN/MAX of a date column as text; PostgreSQL as a date."""
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])

@@ -34,6 +34,7 @@ from calendar import monthrange
 from collections import Counter
 from typing import NamedTuple
 
+from shopcrm.core.dates import as_date
 from shopcrm.core.errors import QT_TRANSLATE_NOOP, ValidationError
 from shopcrm.core.segments import SegmentRules
 from shopcrm.db import connection
@@ -248,13 +249,6 @@ ALIVE = "deleted_at IS NULL"
 OF_ALIVE = "customer_id NOT IN (SELECT id FROM customer WHERE deleted_at IS NOT NULL)"
 
 
-def _as_date(value) -> dt.date:
-    """SQLite returns dates as text, PostgreSQL as dates."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 def _per_month(period: Period, found: dict[str, object], empty=0) -> list[tuple[str, object]]:
@@ -364,7 +358,7 @@ def revenue_per_month(period: Period) -> list[MonthRevenue]:
     for day, amount, purchases in _run(
             f'SELECT "date", SUM(amount), COUNT(*) FROM purchase WHERE "date" >= ? '
             f'AND "date" <= ? AND {OF_ALIVE} GROUP BY "date"', [period.start, period.end]):
-        key = _as_date(day).isoformat()[:7]
+        key = as_date(day).isoformat()[:7]
         revenue[key] += int(amount)
         count[key] += purchases
     return [MonthRevenue(month.key, revenue[month.key], count[month.key])
@@ -491,7 +485,7 @@ def _activity(period: Period, today: dt.date, rules: SegmentRules | None,
         spenders.append((int(spent), purchases, cid))
         created_before = before.get(cid)
         if created_before is None:
-            firsts[_as_date(first)] += 1
+            firsts[as_date(first)] += 1
         elif created_before:
             retained += 1
     lapsed = []

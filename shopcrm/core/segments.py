@@ -45,6 +45,7 @@ from typing import NamedTuple
 from peewee import JOIN, Case, fn
 
 from shopcrm.core import settings
+from shopcrm.core.dates import as_date
 from shopcrm.core.errors import QT_TRANSLATE_NOOP, KnownError, ValidationError
 from shopcrm.db import connection
 from shopcrm.db.connection import db
@@ -308,11 +309,6 @@ def loyal_marker_condition():
 
 # -- reading the purchases ------------------------------------------------------------
 
-def _as_date(value) -> dt.date | None:
-    """SQLite returns dates as text, PostgreSQL as dates."""
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 def _rows(query):
@@ -336,10 +332,10 @@ def _activities(today: dt.date, rules: SegmentRules, customer_id: int | None = N
         days = days.where(Purchase.customer == customer_id)
     found = {}
     for cid, total, first, last, loyal_days in _rows(query):
-        found[cid] = Activity(_as_date(first), _as_date(last), int(total), loyal_days)
+        found[cid] = Activity(as_date(first), as_date(last), int(total), loyal_days)
     for cid, day, amount in _rows(days):
         activity = found.get(cid)
-        if activity is not None and activity.first == _as_date(day):
+        if activity is not None and activity.first == as_date(day):
             found[cid] = activity._replace(first_day_amount=int(amount))
     return found
 

@@ -33,6 +33,7 @@ from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from peewee import JOIN, fn
 
 from shopcrm.core.customers import age_group
+from shopcrm.core.dates import as_date
 from shopcrm.core.errors import QT_TRANSLATE_NOOP, KnownError
 from shopcrm.db.connection import is_read_only, read_transaction
 from shopcrm.db.models import (
@@ -409,7 +410,7 @@ class _Derived:
         if ids is not None:
             purchases = purchases.where(Purchase.customer.in_(ids))
             ratings = ratings.where(Feedback.customer.in_(ids))
-        self.purchases = {cid: (count, int(total or 0), _as_date(last))
+        self.purchases = {cid: (count, int(total or 0), as_date(last))
                           for cid, count, total, last in purchases.tuples().iterator()}
         self.ratings = {cid: round(float(average), 2)
                         for cid, average in ratings.tuples().iterator() if average is not None}
@@ -475,7 +476,7 @@ def _child_rows(sheet: str, ids: list[int] | None, labels: dict) -> Iterator[lis
 
 def _purchase(row: tuple, labels: dict) -> list:
     _cid, code, name, date, description, amount, channel, note = row
-    return [code, name, _as_date(date), description, amount,
+    return [code, name, as_date(date), description, amount,
             _label(labels["channel"], channel), note]
 
 
@@ -494,7 +495,7 @@ def _task(row: tuple, labels: dict) -> list:
     (_cid, code, name, task_type, stage, step, title, due_date, due_time, recurrence, status,
      outcome, assigned_to, created_at, done_at) = row
     return [code, name, _label(labels["task_type"], task_type), _label(labels["stage"], stage),
-            step, title, _as_date(due_date), due_time, recurrence,
+            step, title, as_date(due_date), due_time, recurrence,
             _label(labels["task_status"], status), outcome, assigned_to, _local(created_at),
             _local(done_at)]
 
@@ -503,11 +504,6 @@ _CONVERTERS = {"purchases": _purchase, "interactions": _interaction, "feedback":
                "care_tasks": _task}
 
 
-def _as_date(value) -> dt.date | None:
-    """A date from a date or from the text SQLite gives for MAX(date)."""
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 def _local(utc: dt.datetime | None, date_only: bool = False):

@@ -22,7 +22,6 @@ adds nothing; "create" imports every row.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Callable
@@ -30,6 +29,7 @@ from typing import Callable
 import peewee
 
 from shopcrm.core import phones, segments
+from shopcrm.core.dates import as_date
 from shopcrm.core.errors import QT_TRANSLATE_NOOP, KnownError, ValidationError
 from shopcrm.db import auto_backup, backup, bulk
 from shopcrm.db.connection import db
@@ -330,11 +330,7 @@ def _write(plan: ImportPlan, policy: str, progress, cancel, user) -> ImportResul
 def _stored_purchases() -> set[tuple]:
     query = Purchase.select(Purchase.customer, Purchase.date, Purchase.amount,
                             Purchase.description).tuples()
-    return {(cid, _as_date(date), amount, description)
+    return {(cid, as_date(date), amount, description)
             for cid, date, amount, description in query.iterator()}
 
 
-def _as_date(value) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])

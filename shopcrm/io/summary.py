@@ -18,6 +18,7 @@ from typing import Callable, Iterable, NamedTuple
 from peewee import JOIN, fn
 
 from shopcrm.core import care, customers, feedback, history, honorifics, phones, segments, settings
+from shopcrm.core.dates import as_date
 from shopcrm.core.errors import QT_TRANSLATE_NOOP
 from shopcrm.db.models import Customer, Feedback, Interaction, Purchase
 
@@ -209,7 +210,7 @@ def _recent_purchases(customer_id, t, money, date) -> list[str]:
                      .limit(RECENT).tuples())
     if not purchases:
         return []
-    rows = [(date(_as_date(day)), _cut(description or "", CELL_MAX), money(amount))
+    rows = [(date(as_date(day)), _cut(description or "", CELL_MAX), money(amount))
             for day, amount, description in purchases]
     total = Purchase.select().where(mine).count() if len(rows) == RECENT else len(rows)
     return [_heading(t, LAST_PURCHASES), _grid(rows, (14, 66, 20), right=(2,))] + _more(t, len(rows), total)
@@ -266,11 +267,6 @@ def _lines(text: str, limit: int, max_lines: int) -> str:
     return "<br/>".join(escape(line) for line in kept)
 
 
-def _as_date(value) -> dt.date | None:
-    """SQLite may return dates as text, PostgreSQL as dates."""
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 # -- the list: one line per customer ----------------------------------------------------
@@ -300,7 +296,7 @@ def list_rows(customer_ids: Iterable[int], chunk: int = 500) -> list[ListRow]:
                            Customer.funnel_segment)
                  .tuples())
         for cid, code, name, phone, segment, last, total in query:
-            found[cid] = ListRow(cid, code, name, phone, segment, _as_date(last), int(total))
+            found[cid] = ListRow(cid, code, name, phone, segment, as_date(last), int(total))
     return [found[i] for i in ids if i in found]
 
 

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from shopcrm.core.dates import as_date
 from shopcrm.core import customers, demo, segments
 from shopcrm.core.customers import EDITABLE
 from shopcrm.db import connection
@@ -109,7 +110,7 @@ def record_snapshot() -> dict[str, Counter]:
                              CareTask.assigned_to, CareTask.created_at, CareTask.done_at)
              .join(Customer).where(alive).tuples())
     out["tasks"] = Counter(
-        (code, task_type, stage, step, title, export._as_date(due), _time(due_time), recurrence,
+        (code, task_type, stage, step, title, as_date(due), _time(due_time), recurrence,
          status, outcome, assigned_to, _second(created), _second(done))
         for (code, task_type, stage, step, title, due, due_time, recurrence, status, outcome,
              assigned_to, created, done) in query)
@@ -132,7 +133,7 @@ def purchase_snapshot() -> Counter:
     query = (Purchase.select(Customer.code, Purchase.date, Purchase.description, Purchase.amount,
                              Purchase.channel, Purchase.note).join(Customer)
              .where(Customer.deleted_at.is_null()).tuples())
-    return Counter((code, export._as_date(date), *rest) for code, date, *rest in query)
+    return Counter((code, as_date(date), *rest) for code, date, *rest in query)
 
 
 def spice_up(ids: list[int]) -> None:
