@@ -201,17 +201,15 @@ def _clean_referrer(value) -> int | None:
 
 def derived(values: dict) -> dict:
     """The stored search and sort keys for a customer's values."""
-    organisation = values.get("kind") == "organisation"
-    parts = [fold(values.get("name")), values.get("code", "").lower()]
-    for field in ("phone", "phone2"):
-        if values.get(field):
-            parts.append(values[field].lstrip("+"))
-    for field in ("email", "zalo", "facebook", "notes"):
-        if values.get(field):
-            parts.append(fold(values[field]))
+    get = values.get  # an import calls this 100,000 times: no lookups it can spare
+    name = get("name")
+    parts = [fold(name), get("code", "").lower()]
+    parts += [phone.lstrip("+") for phone in (get("phone"), get("phone2")) if phone]
+    parts += [fold(text) for text in (get("email"), get("zalo"), get("facebook"), get("notes"))
+              if text]
     return {
-        "search_key": " ".join(p for p in parts if p),
-        "sort_key": names.sort_key(values.get("name") or "", organisation),
+        "search_key": " ".join([part for part in parts if part]),
+        "sort_key": names.sort_key(name or "", get("kind") == "organisation"),
     }
 
 

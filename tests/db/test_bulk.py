@@ -200,3 +200,53 @@ def test_select_by_ids_reads_what_peewee_reads(things, monkeypatch):
     assert list(bulk.select_by_ids(Thing, fields, [])) == []
     assert sorted(bulk.select_by_ids(Thing, [Thing.tag, Thing.name], [tag.id], key=Thing.tag)) \
         == [(tag.id, "K1"), (tag.id, "K3")]
+
+
+def _indexes(table: str) -> list[tuple[str, str]]:
+    return sorted(raw("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                      "AND tbl_name = ? AND sql IS NOT NULL", table))
+
+
+@pytest.fixture
+def sqlite_only(db):
+    if not isinstance(connection.db.obj, peewee.SqliteDatabase):
+        pytest.skip("the indexes are deferred on SQLite only")
+    return db
+
+
+def test_a_big_insert_builds_the_indexes_afterwards_exactly_as_they_were(sqlite_only, monkeypatch):
+    monkeypatch.setattr(bulk, "DEFER_INDEXES_MIN", 2)
+    before = _indexes(CustomerTag._meta.table_name)
+    assert any("UNIQUE" in sql for _, sql in before) and len(before) > 1
+    tags = [(f"tag {n}",) for n in range(3)]
+    with connection.db.atomic():
+        bulk.insert_rows(Tag, ["name"], tags)
+        with bulk.deferred_indexes(CustomerTag, 3):
+            # only the unique index is left while the rows go in: it is a constraint
+            assert [sql for _, sql in _indexes(CustomerTag._meta.table_name)] == [
+                sql for _, sql in before if sql.startswith("CREATE UNIQUE")]
+    assert _indexes(CustomerTag._meta.table_name) == before
+
+
+def test_deferred_indexes_come_back_when_the_transaction_rolls_back(sqlite_only, monkeypatch):
+    monkeypatch.setattr(bulk, "DEFER_INDEXES_MIN", 2)
+    before = _indexes("customer")
+    with pytest.raises(RuntimeError), connection.db.atomic():
+        with bulk.deferred_indexes(Customer, 5):
+            raise RuntimeError("cancelled")
+    assert _indexes("customer") == before
+
+
+def test_indexes_stay_for_a_small_insert_or_one_into_a_bigger_table(sqlite_only, monkeypatch):
+    from shopcrm.core import customers
+
+    before = _indexes("customer")
+    with connection.db.atomic(), bulk.deferred_indexes(Customer, bulk.DEFER_INDEXES_MIN - 1):
+        assert _indexes("customer") == before
+    monkeypatch.setattr(bulk, "DEFER_INDEXES_MIN", 1)
+    for name in ("An", "Bình", "Cường"):
+        customers.create({"name": name})
+    with connection.db.atomic(), bulk.deferred_indexes(Customer, 2):  # 2 rows into 3
+        assert _indexes("customer") == before
+    with connection.db.atomic(), bulk.deferred_indexes(Customer, 3):
+        assert len(_indexes("customer")) < len(before)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from shopcrm.core import customers
-from shopcrm.db import connection, search_index
+from shopcrm.db import bulk, connection, search_index
 from shopcrm.db.connection import db
 from shopcrm.db.models import Customer
 from shopcrm.db.session import open_database
@@ -21,12 +21,23 @@ FTS = search_index.FTS_TABLE
 
 
 @pytest.fixture
-def shop_db(tmp_path):
+def shop_db(tmp_path, monkeypatch):
     open_database("sqlite:///" + str(tmp_path / "shop.db"))
     customers.create({"name": "Khách Cũ", "phone": "0912345678", "email": "cu@example.com"})
     customers.create({"name": "Trần Thị Lan", "phone": "0987000111"})
+    # The imports here (39 new customers) then also rebuild the other indexes, as a big one does.
+    monkeypatch.setattr(bulk, "DEFER_INDEXES_MIN", 1)
+    _SCHEMA["indexes"] = indexes()
     yield
     connection.close()
+
+
+_SCHEMA: dict[str, list] = {}  # the indexes as shop_db made them
+
+
+def indexes() -> list[tuple[str, str]]:
+    return sorted(db.execute_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").fetchall())
 
 
 def write_csv(path: Path) -> Path:
@@ -43,8 +54,10 @@ def triggers() -> list[str]:
 
 
 def assert_index_matches() -> None:
-    """Every trigger there; one index entry per customer, found by its whole stored key."""
+    """Every trigger and index there; one search entry per customer, found by its whole key."""
     assert triggers() == sorted(search_index.trigger_names())
+    assert indexes() == _SCHEMA["indexes"]
+    assert db.execute_sql("PRAGMA integrity_check").fetchall() == [("ok",)]
     db.execute_sql(f"INSERT INTO {FTS}({FTS}) VALUES ('integrity-check')")
     rows = db.execute_sql("SELECT id, search_key FROM customer ORDER BY id").fetchall()
     indexed = [rowid for (rowid,) in db.execute_sql(f"SELECT rowid FROM {FTS} ORDER BY rowid")]
