@@ -17,6 +17,7 @@ from peewee import fn
 
 from shopcrm.core import dates, names, phones
 from shopcrm.core.errors import QT_TRANSLATE_NOOP, ConflictError, KnownError, ValidationError
+from shopcrm.core.memo import Memo, outcome
 from shopcrm.core.text import blank_to_none, fold, multiline, nfc
 from shopcrm.db import auto_backup, backup
 from shopcrm.db.connection import db
@@ -63,28 +64,26 @@ class FormErrors(ValidationError):
         self.errors = errors
 
 
-def clean(raw: dict) -> dict:
-    """Stored values for the fields present in `raw`, or FormErrors naming every bad one."""
+def clean(raw: dict, memo: Memo | None = None) -> dict:
+    """Stored values for the fields present in `raw`, or FormErrors naming every bad one.
+
+    An import cleaning many rows passes one Memo: each field's distinct values are
+    then cleaned once (a referrer's code is looked up once, too).
+    """
     values: dict = {}
     errors: dict[str, KnownError] = {}
     cleaners = _cleaners()
     for field, value in raw.items():
-        try:
-            values[field] = cleaners[field](value)
-        except KeyError:
-            if field in cleaners:  # raised by the cleaner itself
-                raise
-            raise KeyError(field) from None
-        except ValidationError as exc:
-            errors[field] = exc
+        cleaner = cleaners.get(field)
+        if cleaner is None:
+            raise KeyError(field)
+        result = outcome(cleaner, value) if memo is None else memo.get(field, cleaner, value)
+        if isinstance(result, ValidationError):
+            errors[field] = result
+        else:
+            values[field] = result
     if "name" in raw and not values.get("name") and "name" not in errors:
         errors["name"] = ValidationError(QT_TRANSLATE_NOOP("errors", "A customer needs a name."))
-    limits = _max_lengths()
-    for field, value in values.items():
-        if isinstance(value, str) and len(value) > limits.get(field, 100_000) and field not in errors:
-            errors[field] = ValidationError(
-                QT_TRANSLATE_NOOP("errors", "This is too long: at most {limit} characters."),
-                limit=_max_length(field))
     if errors:
         raise FormErrors(errors)
     if values.get("kind", "organisation") != "organisation":  # only when the kind is given
@@ -94,27 +93,14 @@ def clean(raw: dict) -> dict:
 
 def _max_length(field: str) -> int:
     """The column's limit (PostgreSQL enforces it; SQLite would silently store more)."""
-    return getattr(Customer._meta.fields[field], "max_length", None) or 100_000
-
-
-@functools.cache
-def _max_lengths() -> dict[str, int]:
-    """_max_length of every column, looked up once (clean() checks every value)."""
-    return {name: _max_length(name) for name in Customer._meta.fields}
-
-
-def _clean_field(field: str, value):
-    try:
-        cleaner = _cleaners()[field]
-    except KeyError:
-        raise KeyError(field) from None
-    return cleaner(value)
+    return getattr(Customer._meta.fields.get(field), "max_length", None) or 100_000
 
 
 @functools.cache
 def _cleaners() -> dict:
-    """field -> the function that cleans its value (looked up by name when called, so a
-    patched phones.normalize_phone or dates.parse_birthday is the one used)."""
+    """field -> the function that cleans its value and checks its length (looked up by
+    name when called, so a patched phones.normalize_phone or dates.parse_birthday is
+    the one used)."""
     table = {
         "name": nfc,
         "phone": lambda value: phones.normalize_phone(value),
@@ -129,7 +115,18 @@ def _cleaners() -> dict:
     table.update({field: functools.partial(_clean_choice_of, field) for field in CHOICE_FIELDS})
     table.update({field: bool for field in BOOL_FIELDS})
     table.update({field: blank_to_none for field in TEXT_FIELDS})
-    return table
+    return {field: _within_limit(cleaner, _max_length(field)) for field, cleaner in table.items()}
+
+
+def _within_limit(cleaner, limit: int):
+    def clean_field(value):
+        cleaned = cleaner(value)
+        if isinstance(cleaned, str) and len(cleaned) > limit:
+            raise ValidationError(
+                QT_TRANSLATE_NOOP("errors", "This is too long: at most {limit} characters."),
+                limit=limit)
+        return cleaned
+    return clean_field
 
 
 def _clean_choice_of(field: str, value) -> str | None:

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, NamedTuple
 
-from shopcrm.core import customers
+from shopcrm.core import customers, gc_pause
 from shopcrm.core.errors import QT_TRANSLATE_NOOP, KnownError
+from shopcrm.core.memo import Memo
 from shopcrm.core.text import nfc
 from shopcrm.io import mapping as mapping_module
-from shopcrm.io.normalize import parse_code, row_input
+from shopcrm.io.normalize import RowInput, parse_code, row_inputs
 from shopcrm.io.readers import Table, read_table
 
 POLICIES = ("skip", "update", "create")
@@ -99,13 +100,16 @@ def plan_import(path: Path, sheet: str | None = None,
     return plan_table(read_table(Path(path), sheet), Path(path), mapping)
 
 
+@gc_pause.paused()
 def plan_table(table: Table, path: Path, mapping: dict[int, str] | None = None) -> ImportPlan:
     """Validate an already read table; the wizard calls this again when the user re-maps."""
     mapping = mapping_module.auto_map(table.headers) if mapping is None else dict(mapping)
     _check_mapping(mapping, table.headers, table.file_name or Path(path).name)
     file_codes = _file_codes(table, mapping)
-    rows = [_plan_row(cells, number, mapping, table.headers, file_codes)
-            for cells, number in zip(table.rows, table.row_numbers)]
+    memo = Memo()  # cells by column index, form values by field name
+    inputs = row_inputs(table.rows, mapping, table.headers, memo)
+    rows = [_plan_row(row, cells, number, table.headers, file_codes, memo)
+            for row, cells, number in zip(inputs, table.rows, table.row_numbers)]
     if file_codes:
         _reject_orphan_referrals(rows, mapping, table.headers)
     return ImportPlan(path=Path(path), table=table, mapping=mapping, rows=rows)
@@ -211,19 +215,18 @@ def _header_list(headers: list[str]) -> str:
     return ", ".join(shown)
 
 
-def _plan_row(cells: list, number: int, mapping: dict[int, str], headers: list[str],
-              file_codes: dict[str, int] | None = None) -> PlannedRow:
-    row = row_input(cells, mapping, headers)
+def _plan_row(row: RowInput, cells: list, number: int, headers: list[str],
+              file_codes: dict[str, int], memo: Memo) -> PlannedRow:
     referrer = row.form.pop("referred_by", None) if file_codes else None
     try:
-        cleaned = customers.clean(row.form)
+        cleaned = customers.clean(row.form, memo)
     except customers.FormErrors as exc:
         for name, error in exc.errors.items():
             row.errors.setdefault(row.sources.get(name), error)
         cleaned = {}
     if referrer is not None:
         try:  # a stored customer first, with the form's own rule and message
-            cleaned["referred_by"] = customers.clean({"referred_by": referrer})["referred_by"]
+            cleaned["referred_by"] = customers.clean({"referred_by": referrer}, memo)["referred_by"]
         except customers.FormErrors as exc:
             if _referrer_key(referrer) in file_codes:
                 cleaned["referrer_code"] = _referrer_key(referrer)
@@ -241,6 +244,7 @@ def _plan_row(cells: list, number: int, mapping: dict[int, str], headers: list[s
 
 # -- writing ----------------------------------------------------------------------------
 
+@gc_pause.paused()
 def run_import(plan: ImportPlan, duplicate_policy: str = "skip", progress: Progress | None = None,
                cancel: Callable[[], bool] | None = None, user: str | None = None,
                backup_folder: Path | None = None, dry_run: bool = False) -> ImportResult:

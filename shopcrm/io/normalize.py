@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from shopcrm.core import dates
+from shopcrm.core.memo import Memo
 from shopcrm.core.errors import QT_TRANSLATE_NOOP, KnownError, ValidationError
 from shopcrm.core.text import fold, nfc
 
@@ -327,6 +328,7 @@ class RowInput:
 _NAME_PARTS = ("last_name", "middle_name", "first_name")
 _PSEUDO = ("code", "tags", "company", *_NAME_PARTS)
 _PARSERS = {
+    "code": parse_code, "tags": lambda value: tuple(split_tags(value)),
     "gender": parse_gender, "kind": parse_kind, "source": parse_source,
     "birthday": parse_date_cell, "phone": phone_text, "phone2": phone_text,
     "role_buyer": parse_bool, "role_user": parse_bool, "role_beneficiary": parse_bool,
@@ -341,28 +343,48 @@ def row_input(cells: list, mapping: dict[int, str], headers: list[str]) -> RowIn
     on it), so an update never blanks a stored value and clean() never puts its
     defaults over what the database already has.
     """
-    row = RowInput(form={})
-    parts: dict = {}
+    return row_inputs([cells], mapping, headers)[0]
+
+
+def row_inputs(rows: list[list], mapping: dict[int, str], headers: list[str],
+               memo: Memo | None = None) -> list[RowInput]:
+    """row_input() of every row, parsed column by column: each distinct value of a
+    column once (with `memo`, across calls too)."""
+    memo = memo or Memo()
+    sources: dict[str, int] = {}
     for index, name in mapping.items():
-        row.sources.setdefault(name, index)
-        value = cells[index] if index < len(cells) else None
-        try:
-            if name == "code":
-                row.code = parse_code(value)
+        sources.setdefault(name, index)
+    columns = [(index, name, _parsed_column(memo, index, name, [
+        cells[index] if index < len(cells) else None for cells in rows]))
+        for index, name in mapping.items()]
+    inputs = []
+    for position in range(len(rows)):
+        row = RowInput(form={}, sources=dict(sources))
+        parts: dict = {}
+        for index, name, column in columns:
+            parsed = column[position]
+            if parsed is None:
+                continue
+            if isinstance(parsed, ValidationError):
+                row.errors[index] = parsed
+            elif name == "code":
+                row.code = parsed
             elif name == "tags":
-                row.tags = split_tags(value)
+                row.tags = list(parsed)
             else:
-                parser = _PARSERS.get(name)
-                if parser is None:  # text: the reader's strings are NFC already
-                    parsed = (value.strip() or None) if type(value) is str else text_value(value)
-                else:
-                    parsed = parser(value)
-                if parsed is not None:
-                    parts[name] = parsed
-        except ValidationError as exc:
-            row.errors[index] = exc
-    _assemble(row, parts, headers)
-    return row
+                parts[name] = parsed
+        _assemble(row, parts, headers)
+        inputs.append(row)
+    return inputs
+
+
+def _parsed_column(memo: Memo, index: int, name: str, values: list) -> list:
+    """The values of one column parsed for `name`: each a value, None or a ValidationError."""
+    parser = _PARSERS.get(name)
+    if parser is None:  # text: the reader's strings are NFC already; mostly all different
+        return [(value.strip() or None) if type(value) is str else text_value(value)
+                for value in values]
+    return memo.each(index, parser, values)
 
 
 def _assemble(row: RowInput, parts: dict, headers: list[str]) -> None:

@@ -28,7 +28,7 @@ from typing import Callable
 
 import peewee
 
-from shopcrm.core import phones, segments
+from shopcrm.core import gc_pause, phones, segments
 from shopcrm.core.dates import as_date
 from shopcrm.core.errors import QT_TRANSLATE_NOOP, KnownError, ValidationError
 from shopcrm.db import auto_backup, backup, bulk
@@ -146,6 +146,7 @@ def plan_purchases(path: Path, sheet: str | None = None,
     return plan_purchase_table(table, Path(path), mapping)
 
 
+@gc_pause.paused()
 def plan_purchase_table(table: Table, path: Path,
                         mapping: dict[int, str] | None = None) -> ImportPlan:
     """Check an already read table (again when the user re-maps a column)."""
@@ -261,6 +262,7 @@ def _find_customer(values: dict, index: _CustomerIndex) -> int | KnownError:
 
 # -- writing ------------------------------------------------------------------------------
 
+@gc_pause.paused()
 def run_purchase_import(plan: ImportPlan, duplicate_policy: str = "skip",
                         progress: Progress | None = None,
                         cancel: Callable[[], bool] | None = None, user: str | None = None,

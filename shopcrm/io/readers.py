@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from shopcrm.core import gc_pause
 from shopcrm.core.errors import QT_TRANSLATE_NOOP, KnownError
 from shopcrm.core.text import fold
 from shopcrm.io.mapping import is_known_header
@@ -87,6 +88,7 @@ class Table:
     file_name: str = ""
 
 
+@gc_pause.paused()
 def read_table(path: Path, sheet: str | None = None,
                is_header: Callable[[str], bool] = is_known_header) -> Table:
     """The table in `path` (.xlsx, .xlsm, .csv, .txt, .vcf); `sheet` picks a workbook sheet.

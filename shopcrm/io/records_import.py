@@ -37,7 +37,7 @@ from typing import Callable
 
 import peewee
 
-from shopcrm.core import care, feedback, interactions, phones
+from shopcrm.core import care, feedback, gc_pause, interactions, phones
 from shopcrm.core.errors import QT_TRANSLATE_NOOP, KnownError, ValidationError
 from shopcrm.db import auto_backup, backup, bulk
 from shopcrm.db.connection import db
@@ -174,6 +174,7 @@ def plan_records(path: Path, kind: str, sheet: str | None = None,
     return plan_record_table(table, Path(path), kind, mapping)
 
 
+@gc_pause.paused()
 def plan_record_table(table: Table, path: Path, kind: str,
                       mapping: dict[int, str] | None = None) -> ImportPlan:
     """Check an already read table of records of `kind`, customers included."""
@@ -351,6 +352,7 @@ _FIELDS = {
 _DEFAULTS = {"task_type": "custom", "stage": "post_sale", "status": "planned"}
 
 
+@gc_pause.paused()
 def run_record_import(plan: ImportPlan, kind: str, duplicate_policy: str = "skip",
                       progress: Progress | None = None,
                       cancel: Callable[[], bool] | None = None, user: str | None = None,
