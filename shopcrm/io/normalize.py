@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -343,13 +344,14 @@ def row_input(cells: list, mapping: dict[int, str], headers: list[str]) -> RowIn
     on it), so an update never blanks a stored value and clean() never puts its
     defaults over what the database already has.
     """
-    return row_inputs([cells], mapping, headers)[0]
+    return next(row_inputs([cells], mapping, headers))
 
 
 def row_inputs(rows: list[list], mapping: dict[int, str], headers: list[str],
-               memo: Memo | None = None) -> list[RowInput]:
-    """row_input() of every row, parsed column by column: each distinct value of a
-    column once (with `memo`, across calls too)."""
+               memo: Memo | None = None) -> Iterator[RowInput]:
+    """row_input() of every row, in order, parsed column by column: each distinct value
+    of a column once (with `memo`, across calls too). Each row's input is made when
+    asked for, so that 100,000 of them are never all held at once."""
     memo = memo or Memo()
     sources: dict[str, int] = {}
     for index, name in mapping.items():
@@ -357,7 +359,6 @@ def row_inputs(rows: list[list], mapping: dict[int, str], headers: list[str],
     columns = [(index, name, _parsed_column(memo, index, name, [
         cells[index] if index < len(cells) else None for cells in rows]))
         for index, name in mapping.items()]
-    inputs = []
     for position in range(len(rows)):
         row = RowInput(form={}, sources=dict(sources))
         parts: dict = {}
@@ -374,8 +375,7 @@ def row_inputs(rows: list[list], mapping: dict[int, str], headers: list[str],
             else:
                 parts[name] = parsed
         _assemble(row, parts, headers)
-        inputs.append(row)
-    return inputs
+        yield row
 
 
 def _parsed_column(memo: Memo, index: int, name: str, values: list) -> list:
