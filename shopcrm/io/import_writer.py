@@ -98,7 +98,8 @@ class _Run:
             with bulk.deferred_indexes(Customer, len(self.creates)):
                 new_ids = self._insert_creates(batch.id, total)
             self._resolve_referrers(new_ids)
-            self._apply_updates(len(self.creates), total)
+            with bulk.deferred_indexes(Customer, len(self.updates)):
+                self._apply_updates(len(self.creates), total)
         self._link_tags(new_ids)
         import_history.record_changes(batch.id, self.before, self.added_links,
                                       self.new_tag_ids)

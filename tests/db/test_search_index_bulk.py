@@ -96,6 +96,17 @@ def test_a_finished_import_leaves_the_triggers_and_a_matching_index(tmp_path, sh
     assert_index_matches()
 
 
+def test_an_import_updating_every_customer_leaves_the_indexes_as_they_were(tmp_path, shop_db):
+    path = tmp_path / "kh.csv"
+    path.write_text("Họ tên,SĐT,Tỉnh\nKhách Cũ Mới,0912345678,Huế\nTrần Thị Lan Anh,0987000111,Huế\n",
+                    encoding="utf-8")
+    result = run_import(plan_import(path), "update")
+    assert (result.created, result.updated) == (0, 2)
+    assert Customer.select().where(Customer.province == "Huế").count() == 2  # the index is used
+    assert matching("lan anh") == [Customer.get(Customer.phone == "0987000111").id]
+    assert_index_matches()
+
+
 def test_a_cancelled_import_leaves_the_triggers_and_the_index_as_they_were(tmp_path, shop_db,
                                                                           monkeypatch):
     monkeypatch.setattr(import_writer, "INSERT_BATCH", 5)
