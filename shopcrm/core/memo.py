@@ -3,9 +3,9 @@
 A 100,000-row sheet holds a few hundred genders, groups and provinces and some
 20,000 birthdays; the import parses and validates each distinct value once, with
 one Memo for the whole sheet. A ValidationError is an outcome like a value: the
-same wrong cell gets the same error. Columns whose values are nearly all different
-(phones, names, addresses) stop being remembered after a sample: there the memo
-would only cost time and, for 100,000 rows, tens of MB.
+same wrong cell gets the same error. A slot remembers at most KEEP values: in a
+column whose values are all different (phones, names, addresses) the rest are
+worked out each time, so the memo stays a few MB.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Callable, Hashable
 from shopcrm.core.errors import ValidationError
 
 _MISSING = object()
-SAMPLE = 2_000  # lookups of a slot before deciding whether it repeats itself
+KEEP = 25_000  # outcomes remembered per slot
 
 
 def outcome(function: Callable, value):
@@ -25,19 +25,6 @@ def outcome(function: Callable, value):
         return function(value)
     except ValidationError as exc:
         return exc.with_traceback(None)
-
-
-class _Slot:
-    __slots__ = ("known", "lookups")
-
-    def __init__(self):
-        self.known: dict | None = {}  # None once the values proved mostly different
-        self.lookups = 0
-
-    def sampled(self) -> None:
-        """After SAMPLE lookups: keep remembering only if at most half were new values."""
-        if self.lookups >= SAMPLE and len(self.known) > self.lookups // 2:
-            self.known = None
 
 
 class Memo:
@@ -50,42 +37,33 @@ class Memo:
     __slots__ = ("slots",)
 
     def __init__(self):
-        self.slots: dict[Hashable, _Slot] = {}
-
-    def _slot(self, slot: Hashable) -> _Slot:
-        found = self.slots.get(slot)
-        if found is None:
-            found = self.slots[slot] = _Slot()
-        return found
+        self.slots: dict[Hashable, dict] = {}
 
     def get(self, slot: Hashable, function: Callable, value):
-        state = self._slot(slot)
-        known = state.known
+        known = self.slots.get(slot)
         if known is None:
-            return outcome(function, value)
+            known = self.slots[slot] = {}
         key = value if type(value) is str else (type(value), value)
         found = known.get(key, _MISSING)
         if found is _MISSING:
-            found = known[key] = outcome(function, value)
-        state.lookups += 1
-        if state.lookups == SAMPLE:
-            state.sampled()
+            found = outcome(function, value)
+            if len(known) < KEEP:
+                known[key] = found
         return found
 
     def each(self, slot: Hashable, function: Callable, values: list) -> list:
         """[self.get(slot, function, value) for value in values], without a call per value."""
-        state = self._slot(slot)
-        head = SAMPLE - state.lookups if state.known is not None and state.lookups < SAMPLE else 0
-        found_all = [self.get(slot, function, value) for value in values[:head]]
-        known = state.known
+        known = self.slots.get(slot)
         if known is None:
-            return found_all + [outcome(function, value) for value in values[head:]]
+            known = self.slots[slot] = {}
+        found_all = []
         append = found_all.append
-        for value in values[head:]:
+        for value in values:
             key = value if type(value) is str else (type(value), value)
             found = known.get(key, _MISSING)
             if found is _MISSING:
-                found = known[key] = outcome(function, value)
+                found = outcome(function, value)
+                if len(known) < KEEP:
+                    known[key] = found
             append(found)
-        state.lookups += max(len(values) - head, 0)
         return found_all

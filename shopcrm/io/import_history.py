@@ -191,7 +191,10 @@ def undo_import(batch_id: int, user: str | None = None, force: bool = False,
         care_rules.purchases_of_import_deleted(batch_id)  # their thank-yous go with them
         purchases = Purchase.delete().where(Purchase.import_batch == batch_id).execute()
         removed = _delete_ids(Customer, created)
-        restored = _restore(changes)
+        # The indexes stay for the deletes: SQLite finds the referrals to each customer
+        # removed (ON DELETE SET NULL) through the referred_by index.
+        with bulk.deferred_indexes(Customer, len(changes)):
+            restored = _restore(changes)
         _remove_links(links)
         _remove_unused_tags(new_tags)
         if purchases or removed:

@@ -47,16 +47,14 @@ def test_an_error_is_an_outcome_given_again_without_its_traceback():
         remembered.get(1, lambda value: 1 / value, 0)
 
 
-def test_a_column_of_different_values_stops_being_remembered(monkeypatch):
-    monkeypatch.setattr(memo, "SAMPLE", 10)
+def test_a_slot_remembers_at_most_keep_values(monkeypatch):
+    monkeypatch.setattr(memo, "KEEP", 10)
     parse, remembered = Counted(), Memo()
     phones = [f"09{n:08d}" for n in range(30)]
     assert remembered.each(0, parse, phones + phones) == [f"<{p}>" for p in phones + phones]
-    assert remembered.slots[0].known is None and len(parse.calls) == 60  # all different: each value worked out
-    genders = ["Nam", "Nữ"] * 20
-    remembered.each(1, parse, genders[:5])
-    remembered.each(1, parse, genders[5:])  # the sample spans two calls
-    assert len(remembered.slots[1].known) == 2 and len(parse.calls) == 62
+    assert len(remembered.slots[0]) == 10
+    assert len(parse.calls) == 50  # the 10 first remembered, the 20 others worked out twice
+    assert remembered.get(0, parse, phones[-1]) == f"<{phones[-1]}>" and len(parse.calls) == 51
 
 
 def test_the_collector_comes_back_after_the_last_of_overlapping_pauses():
