@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 
 import peewee
 
+from shopcrm.core import care_rules
 from shopcrm.core import customers as customers_core
 from shopcrm.core import demo_words as words
 from shopcrm.core.text import fold
@@ -79,6 +80,11 @@ SOURCE, INCOME, ORG_TYPE = Pick(words.SOURCES), Pick(words.INCOMES), Pick(words.
 ITEM, ORG_ITEM, ITEM_COUNT = Pick(words.ITEMS), Pick(words.ORG_ITEMS), Pick(words.ITEM_COUNTS)
 CHANNEL, RATING = Pick(words.CHANNELS), Pick(words.RATINGS)
 TAG_COUNT = Pick(((0, 45), (1, 30), (2, 17), (3, 8)))
+# Tasks of the kinds the default care rules make are left to the care engine from the
+# first due day it creates them for (today - the catch-up days): the app's morning run
+# makes them, with their source keys. The demo writes only the older history, so the
+# engine never adds a second thank-you or birthday task beside one of the demo's.
+ENGINE_TASKS = frozenset(rule.task_type for rule in care_rules.DEFAULT_RULES)
 PROFILE = Pick((("potential", 15), ("one_time", 40), ("occasional", 24), ("lapsed", 15),
                 ("loyal", 6)))
 
@@ -87,13 +93,18 @@ def generate(customers: int, seed: int = 1, today: dt.date | None = None,
              progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
     """Add `customers` demo customers and their history; rows added per table."""
     counts = {m._meta.table_name: 0 for m in (Customer, Tag, *CHILD_FIELDS)}
+    today = today or dt.date.today()
     with db.atomic():
-        run = _Run(customers, seed, today or dt.date.today(), counts)
+        run = _Run(customers, seed, today, counts)
         for start in range(0, customers, CHUNK):
             stop = min(customers, start + CHUNK)
             run.add_chunk(start, stop)
             if progress is not None:
                 progress(stop, customers)
+        # The recent tasks of the rules' kinds, as the morning run would make them (see
+        # ENGINE_TASKS): the demo is whole without the window, for an export or a report.
+        care_rules.ensure_default_rules()
+        counts[CareTask._meta.table_name] += care_rules.generate(today).total
     return counts
 
 
@@ -121,6 +132,7 @@ class _Run:
         self.ids: list[int] = []  # this run's customer ids, in code order
         self.rows: dict[type[peewee.Model], list[tuple]] = {m: [] for m in CHILD_FIELDS}
         self.ascii: dict[str, str] = {}
+        self.engine_from = care_rules.Window.of(today).start.toordinal()
 
     def add_chunk(self, start: int, stop: int) -> None:
         """Generate and write customers [start, stop) of this run, then their history."""
@@ -460,6 +472,8 @@ class _Run:
         stays planned whatever its date (the follow-up of an unresolved complaint).
         """
         rng, t0 = self.rng, self.t0
+        if kind in ENGINE_TASKS and due >= self.engine_from:
+            return
         stage, step, titles, outcomes = words.TASKS[kind]
         status, outcome, done_at = "planned", None, None
         if isinstance(done, tuple):
