@@ -22,10 +22,12 @@ import random
 from collections.abc import Callable, Iterable
 
 import peewee
+from peewee import fn
 
 from shopcrm.core import care_rules
 from shopcrm.core import customers as customers_core
 from shopcrm.core import demo_words as words
+from shopcrm.core.dates import as_date
 from shopcrm.core.text import fold
 from shopcrm.db import bulk
 from shopcrm.db.connection import db
@@ -103,8 +105,7 @@ def generate(customers: int, seed: int = 1, today: dt.date | None = None,
                 progress(stop, customers)
         # The recent tasks of the rules' kinds, as the morning run would make them (see
         # ENGINE_TASKS): the demo is whole without the window, for an export or a report.
-        care_rules.ensure_default_rules()
-        counts[CareTask._meta.table_name] += care_rules.generate(today).total
+        run.engine_tasks(today, counts)
     return counts
 
 
@@ -474,21 +475,53 @@ class _Run:
         rng, t0 = self.rng, self.t0
         if kind in ENGINE_TASKS and due >= self.engine_from:
             return
-        stage, step, titles, outcomes = words.TASKS[kind]
+        stage, step, titles, _ = words.TASKS[kind]
         status, outcome, done_at = "planned", None, None
         if isinstance(done, tuple):
             status, (done_at, outcome) = "done", done
         elif due < t0 and done is None:
-            old, r = due < t0 - 30, rng.random()
-            if r < (0.85 if old else 0.55):
-                status, outcome = "done", rng.choice(outcomes)
-                done_at = self.stamp(min(due + int(rng.random() * 3), t0))
-            elif r < (1.0 if old else 0.62):
-                status = "skipped"
+            status, outcome, done_at = self.handled(kind, due)
         self.rows[CareTask].append((
             cid, kind, stage, step, rng.choice(titles), dt.date.fromordinal(due), recurrence,
             status, outcome, rng.choice(words.STAFF) if rng.random() < 0.7 else None,
             self.stamp(max(first, min(due, t0) - 3)), done_at))
+
+    def handled(self, kind: str, due: int) -> tuple[str, str | None, dt.datetime | None]:
+        """(status, outcome, done_at) of a task due before today: mostly done, some
+        skipped; of the last month's, a third still waits (overdue)."""
+        rng, t0 = self.rng, self.t0
+        old, r = due < t0 - 30, rng.random()
+        if r < (0.85 if old else 0.55):
+            done_at = self.stamp(min(due + int(rng.random() * 3), t0))
+            return "done", rng.choice(words.TASKS[kind][3]), done_at
+        if r < (1.0 if old else 0.62):
+            return "skipped", None, None
+        return "planned", None, None
+
+    def engine_tasks(self, today: dt.date, counts: dict[str, int]) -> None:
+        """The care engine's tasks for this run's customers (see ENGINE_TASKS); those
+        already due handled as the demo's own are, so the shop looks worked in."""
+        last_task = CareTask.select(fn.MAX(CareTask.id)).scalar() or 0
+        care_rules.ensure_default_rules()
+        counts[CareTask._meta.table_name] += care_rules.generate(today).total
+        if not self.ids:
+            return
+        due = (CareTask.select(CareTask.id, CareTask.task_type, CareTask.due_date,
+                               CareTask.source_key)
+               .where((CareTask.id > last_task) & (CareTask.customer >= min(self.ids))
+                      & (CareTask.due_date < today)).order_by(CareTask.id).tuples())
+        params = []
+        for task_id, kind, day, key in due:
+            if kind == "complaint_follow_up":  # done when its complaint was resolved
+                complaint = Feedback.get_by_id(int(key.rsplit(":", 1)[1]))
+                if complaint.status != "resolved":
+                    continue
+                status, outcome, done_at = "done", complaint.resolution, complaint.resolved_at
+            else:
+                status, outcome, done_at = self.handled(kind, as_date(day).toordinal())
+            if status != "planned":
+                params.append((status, outcome, done_at, task_id))
+        bulk.update_rows(CareTask, ("status", "outcome", "done_at"), ("id",), params)
 
     def consents(self, cid: int, person: dict) -> None:
         """Keeping data for most; care messages and marketing for fewer; a few withdrawn."""

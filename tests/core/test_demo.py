@@ -151,6 +151,16 @@ def test_the_care_engine_never_adds_a_second_task_beside_one_of_the_demos(genera
     assert not CareTask.select().where(
         CareTask.source_key.is_null() & CareTask.task_type.in_(demo.ENGINE_TASKS)
         & (CareTask.due_date >= start)).exists()
+    # Its tasks already due were worked through as the demo's own: most done, some waiting,
+    # and a complaint's follow-up done exactly when the complaint was resolved.
+    engine = list(CareTask.select().where(CareTask.source_key.is_null(False)
+                                          & (CareTask.due_date < TODAY)))
+    statuses = Counter(task.status for task in engine)
+    assert statuses["done"] > statuses["planned"] > 0
+    for task in engine:
+        if task.task_type == "complaint_follow_up":
+            complaint = Feedback.get_by_id(int(task.source_key.rsplit(":", 1)[1]))
+            assert (task.status == "done") == (complaint.status == "resolved")
 
 
 def test_purchases_are_skewed_and_in_round_vnd(generated):
