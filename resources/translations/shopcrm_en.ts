@@ -1435,6 +1435,18 @@ Save anyway, or open the customer already there (what you typed here is not save
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Import undone: {count} care tasks removed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Import undone: {count} contacts removed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Import undone: {count} feedback entries removed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Import undone: {removed} customers and {purchases} purchases removed, {restored} customers put back as they were.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1447,7 +1459,7 @@ Save anyway, or open the customer already there (what you typed here is not save
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Undoing an import removes the customers or purchases it added and puts back the values it overwrote, in one step. A backup is taken first.</source>
+        <source>Undoing an import removes the customers, purchases, contacts, feedback or care tasks it added and puts back the values it overwrote, in one step. A backup is taken first.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2682,10 +2694,6 @@ Last backup: {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>An import of contacts, feedback or care tasks ({file}) cannot be undone: restore the backup taken before it instead (File &gt; Restore from backup).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Backups of a shared PostgreSQL database are made on the server (pg_dump).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2859,6 +2867,10 @@ Last backup: {when}</source>
     </message>
     <message>
         <source>The import of {file} was already undone on {date}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The import of {file} was made by an older ShopCRM, which did not note the contacts, feedback or care tasks it added, so it cannot be undone: restore the backup taken before it instead (File &gt; Restore from backup).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

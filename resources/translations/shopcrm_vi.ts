@@ -1439,6 +1439,18 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
         <translation>Lịch sử nhập dữ liệu</translation>
     </message>
     <message>
+        <source>Import undone: {count} care tasks removed.</source>
+        <translation>Đã hoàn tác: xóa {count} việc chăm sóc.</translation>
+    </message>
+    <message>
+        <source>Import undone: {count} contacts removed.</source>
+        <translation>Đã hoàn tác: xóa {count} lần liên hệ.</translation>
+    </message>
+    <message>
+        <source>Import undone: {count} feedback entries removed.</source>
+        <translation>Đã hoàn tác: xóa {count} phản hồi.</translation>
+    </message>
+    <message>
         <source>Import undone: {removed} customers and {purchases} purchases removed, {restored} customers put back as they were.</source>
         <translation>Đã hoàn tác: xóa {removed} khách hàng và {purchases} lần mua, khôi phục {restored} khách hàng như trước.</translation>
     </message>
@@ -1451,8 +1463,8 @@ Vẫn lưu, hay mở khách hàng đã có (những gì bạn vừa nhập sẽ 
         <translation>Hoàn tác lần nhập {file} ({date})? Những gì đã thêm sẽ bị xóa và những gì đã sửa sẽ được trả lại như cũ.</translation>
     </message>
     <message>
-        <source>Undoing an import removes the customers or purchases it added and puts back the values it overwrote, in one step. A backup is taken first.</source>
-        <translation>Hoàn tác một lần nhập sẽ xóa khách hàng hoặc lần mua đã thêm và trả lại các giá trị đã bị ghi đè, trong một bước. Dữ liệu được sao lưu trước.</translation>
+        <source>Undoing an import removes the customers, purchases, contacts, feedback or care tasks it added and puts back the values it overwrote, in one step. A backup is taken first.</source>
+        <translation>Hoàn tác một lần nhập sẽ xóa khách hàng, lần mua, lần liên hệ, phản hồi hoặc việc chăm sóc đã thêm và trả lại các giá trị đã bị ghi đè, trong một bước. Dữ liệu được sao lưu trước.</translation>
     </message>
 </context>
 <context>
@@ -2687,10 +2699,6 @@ Sao lưu gần nhất: {when}</translation>
         <translation>Số tiền phải lớn hơn 0 ₫ và nhỏ hơn {limit} ₫.</translation>
     </message>
     <message>
-        <source>An import of contacts, feedback or care tasks ({file}) cannot be undone: restore the backup taken before it instead (File &gt; Restore from backup).</source>
-        <translation>Không thể hoàn tác lần nhập liên hệ, phản hồi hoặc việc chăm sóc ({file}): hãy khôi phục bản sao lưu được tạo trước lần nhập đó (Tệp &gt; Khôi phục từ bản sao lưu).</translation>
-    </message>
-    <message>
         <source>Backups of a shared PostgreSQL database are made on the server (pg_dump).</source>
         <translation>Dữ liệu dùng chung trên máy chủ PostgreSQL được sao lưu ngay trên máy chủ (bằng pg_dump), không sao lưu từ máy này được.</translation>
     </message>
@@ -2865,6 +2873,10 @@ Sao lưu gần nhất: {when}</translation>
     <message>
         <source>The import of {file} was already undone on {date}.</source>
         <translation>Lần nhập {file} đã được hoàn tác ngày {date}.</translation>
+    </message>
+    <message>
+        <source>The import of {file} was made by an older ShopCRM, which did not note the contacts, feedback or care tasks it added, so it cannot be undone: restore the backup taken before it instead (File &gt; Restore from backup).</source>
+        <translation>Lần nhập {file} được làm bằng phiên bản ShopCRM cũ, không ghi lại các lần liên hệ, phản hồi hay việc chăm sóc đã thêm, nên không hoàn tác được: hãy khôi phục bản sao lưu tạo trước lần nhập đó (Tệp &gt; Khôi phục từ bản sao lưu).</translation>
     </message>
     <message>
         <source>The import was cancelled: nothing was changed.</source>

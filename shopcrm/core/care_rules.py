@@ -688,13 +688,25 @@ def purchase_deleted(purchase_id: int) -> int:
 
 def purchases_of_import_deleted(batch_id: int) -> int:
     """Before an import's purchases are deleted (undo): remove their tasks not done yet."""
+    return _tasks_of_import_deleted(Purchase, "purchase", batch_id)
+
+
+def complaints_of_import_deleted(batch_id: int) -> int:
+    """Before an import's feedback is deleted (undo): remove its complaints' follow-ups
+    not done yet."""
+    return _tasks_of_import_deleted(Feedback, "complaint", batch_id)
+
+
+def _tasks_of_import_deleted(model, event: str, batch_id: int) -> int:
+    """The planned tasks of the `event`s made by the rows of `model` of import `batch_id`
+    deleted; how many."""
     forget_generated()
-    keys = [f"rule:{rid}:purchase:" for rid in _all_rule_ids()]
+    keys = [f"rule:{rid}:{event}:" for rid in _all_rule_ids()]
+    ids = [row_id for (row_id,) in model.select(model.id)
+           .where(model.import_batch == batch_id).tuples()]
     removed = 0
-    ids = [pid for (pid,) in Purchase.select(Purchase.id)
-           .where(Purchase.import_batch == batch_id).tuples()]
     for start in range(0, len(ids), 100):  # keys x ids stay below any parameter limit
-        chunk = [key + str(pid) for key in keys for pid in ids[start:start + 100]]
+        chunk = [key + str(row_id) for key in keys for row_id in ids[start:start + 100]]
         removed += CareTask.delete().where(CareTask.source_key.in_(chunk) & _planned()).execute()
     return removed
 

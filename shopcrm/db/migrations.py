@@ -14,7 +14,8 @@ its own whose DDL both _create_schema and the upgrade step call.
 Versions: 1 the first release; 2 the customer search index; 3 what import undo needs
 (tables import_change and import_tag_link, columns import_batch.kind and
 purchase.import_batch_id; the step converts the records version 2 kept in audit_log,
-see _add_import_undo).
+see _add_import_undo); 4 undo of the contacts, feedback and care tasks imports (their
+tables' import_batch_id columns).
 """
 
 from __future__ import annotations
@@ -29,11 +30,11 @@ from playhouse.migrate import migrate as run_operations
 from shopcrm.db import search_index
 from shopcrm.db.errors import QT_TRANSLATE_NOOP, NewerSchemaError
 from shopcrm.db.models import (
-    ALL_MODELS, AuditLog, Customer, ImportBatch, ImportChange, ImportTagLink, Purchase,
-    SchemaVersion, Tag, utcnow,
+    ALL_MODELS, AuditLog, CareTask, Customer, Feedback, ImportBatch, ImportChange, ImportTagLink,
+    Interaction, Purchase, SchemaVersion, Tag, utcnow,
 )
 
-CURRENT_VERSION = 3
+CURRENT_VERSION = 4
 
 
 def _add_search_index(migrator: SchemaMigrator) -> None:
@@ -53,6 +54,16 @@ def _add_import_undo(migrator: SchemaMigrator) -> None:
         if field.column_name not in {c.name for c in database.get_columns(table)}:
             run_operations(migrator.add_column(table, field.column_name, field))
     _convert_v2_undo_records()
+
+
+def _add_record_import_batches(migrator: SchemaMigrator) -> None:
+    """Version 4: the import that added a contact, feedback or care task (undo deletes
+    them). Rows already there stay without one: they cannot be undone, as before."""
+    database = migrator.database
+    for field in (Interaction.import_batch, Feedback.import_batch, CareTask.import_batch):
+        table = field.model._meta.table_name
+        if field.column_name not in {c.name for c in database.get_columns(table)}:
+            run_operations(migrator.add_column(table, field.column_name, field))  # and its index
 
 
 V2_UNDO_ACTION = "import_before"
@@ -147,6 +158,7 @@ def _erased_at() -> dict:
 UPGRADES: dict[int, Callable[[SchemaMigrator], None]] = {
     2: _add_search_index,
     3: _add_import_undo,
+    4: _add_record_import_batches,
 }
 
 

@@ -192,6 +192,9 @@ class Interaction(BaseModel):
     kind = pw.CharField(max_length=8, default="note")
     summary = pw.TextField()
     staff = pw.CharField(max_length=100, null=True)
+    # The import that added it (undo deletes it); NULL when typed in or generated.
+    import_batch = pw.ForeignKeyField(ImportBatch, null=True, backref="interactions",
+                                      on_delete="SET NULL", index=True)
 
 
 class Feedback(BaseModel):
@@ -206,6 +209,9 @@ class Feedback(BaseModel):
     handler = pw.CharField(max_length=100, null=True)
     resolution = pw.TextField(null=True)
     resolved_at = pw.DateTimeField(null=True)
+    # The import that added it (undo deletes it); NULL when typed in or generated.
+    import_batch = pw.ForeignKeyField(ImportBatch, null=True, backref="feedback",
+                                      on_delete="SET NULL", index=True)
 
 
 class CareRule(BaseModel):
@@ -237,6 +243,9 @@ class CareTask(BaseModel):
     source_key = pw.CharField(max_length=120, null=True, unique=True)
     created_at = pw.DateTimeField(default=utcnow)
     done_at = pw.DateTimeField(null=True)
+    # The import that added it (undo deletes it); NULL when typed in or generated.
+    import_batch = pw.ForeignKeyField(ImportBatch, null=True, backref="care_tasks",
+                                      on_delete="SET NULL", index=True)
 
 
 class Setting(BaseModel):

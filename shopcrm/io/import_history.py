@@ -20,7 +20,10 @@ Where undo finds what it needs (schema version 3, see db.models):
 - customers it updated: one ImportChange row each, holding the version the import left
   it at and JSON {field: old value} of the fields it changed (`record_changes`);
 - tag links it added to customers it updated, and tags it created: ImportTagLink rows;
-- its kind ("customers" or "purchases"): ImportBatch.kind.
+- its kind ("customers" or "purchases"): ImportBatch.kind;
+- contacts, feedback and care tasks it added (schema version 4): their import_batch;
+  undo deletes them. Those of imports made before version 4 cannot be told from the
+  others, and that undo is refused (NOT_UNDOABLE).
 A customer anonymised since (an erasure request, core.privacy) never gets its old
 personal data back: the erasure deleted its ImportChange and ImportTagLink rows, so
 undo neither restores it nor waits for it (a customer the import created is still
@@ -42,17 +45,20 @@ from shopcrm.core.errors import QT_TRANSLATE_NOOP, KnownError
 from shopcrm.db import auto_backup, backup, bulk
 from shopcrm.db.connection import db
 from shopcrm.db.models import (
-    AuditLog, Customer, CustomerTag, ImportBatch, ImportChange, ImportTagLink, Purchase, Tag,
-    utcnow,
+    AuditLog, CareTask, Customer, CustomerTag, Feedback, ImportBatch, ImportChange,
+    ImportTagLink, Interaction, Purchase, Tag, utcnow,
 )
 
 CHUNK = 500
 
 NO_SUCH_IMPORT = QT_TRANSLATE_NOOP("errors", "There is no import number {batch}.")
 NOT_UNDOABLE = QT_TRANSLATE_NOOP(
-    "errors", "An import of contacts, feedback or care tasks ({file}) cannot be undone: "
-              "restore the backup taken before it instead (File > Restore from backup).")
-UNDOABLE_KINDS = ("customers", "purchases")
+    "errors", "The import of {file} was made by an older ShopCRM, which did not note the "
+              "contacts, feedback or care tasks it added, so it cannot be undone: restore the "
+              "backup taken before it instead (File > Restore from backup).")
+# The records of these kinds point to their import (schema version 4): undo deletes them.
+RECORD_MODELS = {"interactions": Interaction, "feedback": Feedback, "tasks": CareTask}
+UNDOABLE_KINDS = ("customers", "purchases", *RECORD_MODELS)
 ALREADY_UNDONE = QT_TRANSLATE_NOOP(
     "errors", "The import of {file} was already undone on {date}.")
 UNFINISHED = QT_TRANSLATE_NOOP(
@@ -95,6 +101,7 @@ class UndoResult:
     customers_removed: int
     customers_restored: int
     purchases_removed: int
+    records_removed: int = 0  # contacts, feedback or care tasks of a records import
 
 
 # -- the record of what an import changed --------------------------------------------
@@ -168,9 +175,9 @@ def undo_import(batch_id: int, user: str | None = None, force: bool = False,
     batch = ImportBatch.get_or_none(ImportBatch.id == batch_id)
     if batch is None:
         raise KnownError(NO_SUCH_IMPORT, batch=batch_id)
-    if batch.kind not in UNDOABLE_KINDS:  # their rows do not record their import
-        raise KnownError(NOT_UNDOABLE, file=batch.file_name)
     _check_undoable(batch)
+    if batch.kind in RECORD_MODELS:
+        return _undo_records(batch, user, backup_folder)
     created = [cid for (cid,) in Customer.select(Customer.id)
                .where(Customer.import_batch == batch_id).tuples()]
     # Removing a purchases import's own purchases never conflicts with later imports;
@@ -204,6 +211,27 @@ def undo_import(batch_id: int, user: str | None = None, force: bool = False,
             "batch": batch_id, "file": batch.file_name, "removed": removed,
             "restored": restored, "purchases_removed": purchases}, ensure_ascii=False))
     return UndoResult(batch_id, removed, restored, purchases)
+
+
+def _undo_records(batch: ImportBatch, user: str | None, backup_folder: Path | None) -> UndoResult:
+    """Undo an import of contacts, feedback or care tasks: its rows deleted (edited since
+    or not: they are the import's own), with the planned follow-ups of its complaints."""
+    model = RECORD_MODELS[batch.kind]
+    mine = model.select(model.id).where(model.import_batch == batch.id)
+    if batch.rows_created and not mine.exists():  # imported before schema version 4
+        raise KnownError(NOT_UNDOABLE, file=batch.file_name)
+    auto_backup.take_backup(backup_folder or backup.backup_dir(), "before-undo")
+    with db.atomic():
+        batch = ImportBatch.get_by_id(batch.id)  # again, inside the transaction
+        _check_undoable(batch)
+        if model is Feedback:
+            care_rules.complaints_of_import_deleted(batch.id)
+        removed = model.delete().where(model.import_batch == batch.id).execute()
+        ImportBatch.update(undone_at=utcnow()).where(ImportBatch.id == batch.id).execute()
+        AuditLog.create(user=user, action="import_undo", details=json.dumps({
+            "batch": batch.id, "kind": batch.kind, "file": batch.file_name,
+            "removed": removed}, ensure_ascii=False))
+    return UndoResult(batch.id, 0, 0, 0, removed)
 
 
 def _check_undoable(batch: ImportBatch) -> None:

@@ -20,10 +20,8 @@ update) a row equal to a record already stored is skipped: same customer, same t
 (to the second) and same text (interactions: summary; feedback: comment; tasks: due
 date, task type and title). "create" imports every row.
 
-Undo: NOT supported for these kinds yet. The records do not point to their batch
-(the models have no import_batch column), so the import history cannot remove them;
-its AuditLog entry says so ("undo": false). ImportBatch has no column for
-such a note, and import_history.undo_import() would find nothing of the batch to remove.
+Every record written notes its import (import_batch), so the import history can undo
+the import by deleting them (import_history.undo_import).
 """
 
 from __future__ import annotations
@@ -399,8 +397,8 @@ def _write(plan: ImportPlan, kind: str, policy: str, progress, cancel, user) -> 
             continue
         defaults = {**_DEFAULTS, "created_at": now} if kind == "tasks" else {}
         full = {**defaults, **values}
-        rows.append((values["customer"], *[full.get(name) for name in names]))
-    fields = [model.customer, *[model._meta.fields[name] for name in names]]
+        rows.append((values["customer"], batch.id, *[full.get(name) for name in names]))
+    fields = [model.customer, model.import_batch, *[model._meta.fields[name] for name in names]]
     for start, chunk in zip(range(0, len(rows), INSERT_BATCH), peewee.chunked(rows, INSERT_BATCH)):
         if cancel is not None and cancel():
             raise ImportCancelled()
@@ -414,7 +412,7 @@ def _write(plan: ImportPlan, kind: str, policy: str, progress, cancel, user) -> 
     AuditLog.create(user=user, action="import", details=json.dumps({
         "batch": batch.id, "kind": kind, "file": plan.path.name, "sheet": plan.table.sheet,
         "created": result.created, "skipped": result.skipped, "rejected": result.rejected,
-        "policy": policy, "undo": False}, ensure_ascii=False))
+        "policy": policy}, ensure_ascii=False))
     return result
 
 

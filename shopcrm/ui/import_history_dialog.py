@@ -50,8 +50,9 @@ class ImportHistoryDialog(QDialog):
         self.setWindowTitle(self.tr("Import history"))
         self.resize(820, 420)
         intro = QLabel(self.tr(
-            "Undoing an import removes the customers or purchases it added and puts back the "
-            "values it overwrote, in one step. A backup is taken first."))
+            "Undoing an import removes the customers, purchases, contacts, feedback or care "
+            "tasks it added and puts back the values it overwrote, in one step. A backup is "
+            "taken first."))
         intro.setWordWrap(True)
         self.model = ImportsModel(self)
         self.view = rows_view(self.model, single=True)
@@ -101,11 +102,19 @@ class ImportHistoryDialog(QDialog):
             return False
         self.reload()
         self.undone.emit()
-        self.inform(self.tr("Import undone: {removed} customers and {purchases} purchases "
-                            "removed, {restored} customers put back as they were.").format(
-            removed=result.customers_removed, purchases=result.purchases_removed,
-            restored=result.customers_restored))
+        self.inform(self._undone_text(row.kind, result))
         return True
+
+    def _undone_text(self, kind: str, result: import_history.UndoResult) -> str:
+        records = {"interactions": self.tr("Import undone: {count} contacts removed."),
+                   "feedback": self.tr("Import undone: {count} feedback entries removed."),
+                   "tasks": self.tr("Import undone: {count} care tasks removed.")}
+        if kind in records:
+            return records[kind].format(count=result.records_removed)
+        return self.tr("Import undone: {removed} customers and {purchases} purchases "
+                       "removed, {restored} customers put back as they were.").format(
+            removed=result.customers_removed, purchases=result.purchases_removed,
+            restored=result.customers_restored)
 
     # Questions and messages: methods, so tests can answer them.
     def confirm(self, text: str) -> bool:

@@ -238,7 +238,7 @@ def test_v2_fixture_upgrades_to_v3_and_keeps_import_undo(tmp_path):
     before = table_counts(copy)
 
     open_database(connection.sqlite_url(copy))
-    assert migrations.schema_version(connection.db.obj) == 3
+    assert migrations.schema_version(connection.db.obj) == migrations.CURRENT_VERSION
     assert connection.db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
     after = table_counts(copy)
     assert after["audit_log"] == before["audit_log"] - 3  # the three import_before rows
@@ -276,7 +276,7 @@ def test_v2_upgrades_to_v3_on_each_database_kind(db_url):
     connection.close()
 
     database = open_database(db_url)
-    assert migrations.schema_version(database) == 3
+    assert migrations.schema_version(database) == migrations.CURRENT_VERSION
     check_v2_import_records_converted(ids, ha, duc)
     # The new foreign keys as declared: a batch gone leaves its purchases, takes its changes.
     batch = ImportBatch.create(file_name="x.csv", kind="purchases")
@@ -288,13 +288,47 @@ def test_v2_upgrades_to_v3_on_each_database_kind(db_url):
     connection.close()
 
 
-def test_a_new_database_gets_version_3_at_once(db_url):
+def test_a_new_database_gets_the_current_version_at_once(db_url):
     database = open_database(db_url)
-    assert migrations.schema_version(database) == migrations.CURRENT_VERSION == 3
+    assert migrations.schema_version(database) == migrations.CURRENT_VERSION == 4
     tables = set(database.get_tables())
     assert {"import_change", "import_tag_link"} <= tables
     assert "kind" in {c.name for c in database.get_columns("import_batch")}
-    indexed = {tuple(i.columns) for i in database.get_indexes("purchase")}
-    assert ("import_batch_id",) in indexed
+    for table in ("purchase", "interaction", "feedback", "care_task"):
+        assert ("import_batch_id",) in {tuple(i.columns) for i in database.get_indexes(table)}
     assert ("batch_id",) in {tuple(i.columns) for i in database.get_indexes("import_change")}
+    connection.close()
+
+
+# -- version 4: the records imports' batches -----------------------------------------------
+
+RECORD_TABLES = ("interaction", "feedback", "care_task")
+
+
+def test_v3_upgrades_to_v4_on_each_database_kind(db_url):
+    from shopcrm.core import customers
+    from shopcrm.db.models import Interaction
+
+    open_database(db_url)
+    ha = customers.create({"name": "Nguyễn Thị Thu Hà", "phone": "0912345678"})
+    database = connection.db.obj
+    migrator = SchemaMigrator.from_database(database)
+    legacy = {"legacy": True} if connection.is_sqlite(database) else {}
+    with migrator.migration_context():  # back to what ShopCRM 3 created
+        run_operations(*[migrator.drop_column(table, "import_batch_id", **legacy)
+                         for table in RECORD_TABLES])
+        SchemaVersion.update(version=3).execute()
+    database.execute_sql("INSERT INTO interaction (customer_id, at, kind, summary) "
+                         f"VALUES ({ha.id}, '2026-05-01 08:00:00', 'call', 'Hỏi size')")
+    connection.close()
+
+    database = open_database(db_url)
+    assert migrations.schema_version(database) == 4
+    for table in RECORD_TABLES:
+        assert ("import_batch_id",) in {tuple(i.columns) for i in database.get_indexes(table)}
+    assert Interaction.get().import_batch_id is None  # typed before: no import of its own
+    batch = ImportBatch.create(file_name="lien-he.csv", kind="interactions")
+    Interaction.update(import_batch=batch).execute()
+    ImportBatch.delete().where(ImportBatch.id == batch.id).execute()
+    assert Interaction.get().import_batch_id is None  # ON DELETE SET NULL
     connection.close()

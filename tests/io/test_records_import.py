@@ -69,7 +69,7 @@ def test_interactions_by_code_or_phone_with_labels_of_either_language(shop, tmp_
         "interactions", 8, 3, 5)
     assert batch.finished_at is not None
     audit = json.loads(AuditLog.get(AuditLog.action == "import").details)
-    assert audit["kind"] == "interactions" and audit["undo"] is False
+    assert audit["kind"] == "interactions" and audit["batch"] == result.batch_id
 
 
 def test_the_same_file_twice_is_skipped_unless_create(shop, tmp_path):
@@ -194,19 +194,55 @@ def test_a_customer_trashed_after_the_preview_is_a_rejected_row(shop, tmp_path):
     assert (result.created, result.rejected) == (0, 1)
 
 
-def test_an_import_of_records_cannot_be_undone_and_says_so(db, tmp_path):
-    from shopcrm.core import customers
-    from shopcrm.core.errors import KnownError
-    from shopcrm.db.models import ImportBatch, Interaction
-    from shopcrm.io import import_history, imports
+UNDO_FILES = {
+    "interactions": ["Mã KH,Thời gian,Loại,Nội dung", "KH000001,{day} 09:30,Gọi điện,Hỏi size áo",
+                     "KH000002,{day} 10:00,Zalo,Gửi ảnh mẫu"],
+    "feedback": ["Mã KH,Thời gian,Số sao,Loại,Nội dung", "KH000001,{day} 09:30,2,Khiếu nại,Giao trễ",
+                 "KH000002,{day} 10:00,5,Khen,Áo đẹp"],
+    "tasks": ["Mã KH,Công việc,Hạn", "KH000001,Gọi lại,{day}", "KH000002,Gửi mẫu,{day}"],
+}
 
-    customers.create({"name": "Nguyễn Thị Hà", "phone": "0912345678"})
-    path = tmp_path / "lien-he.csv"
-    path.write_text("Mã KH,Thời gian,Loại,Nội dung\nKH000001,20/11/2026 09:30,Gọi điện,"
-                    "Hỏi size áo\n", encoding="utf-8")
-    result = imports.run_plan(imports.plan_file(path, "interactions"), "interactions")
-    assert Interaction.select().count() == 1
-    with pytest.raises(KnownError, match="cannot be undone"):
-        import_history.undo_import(result.batch_id)
+
+@pytest.mark.parametrize("kind", records_import.KINDS)
+def test_undo_removes_the_records_of_that_import_only(shop, tmp_path, kind):
+    from shopcrm.core import care_rules
+    from shopcrm.io import import_history
+
+    ha, _ = shop
+    model = {"interactions": Interaction, "feedback": Feedback, "tasks": CareTask}[kind]
+    today = dt.date.today()
+    lines = [line.format(day=today.strftime("%d/%m/%Y")) for line in UNDO_FILES[kind]]
+    result = imports.run_plan(imports.plan_file(write_csv(tmp_path / "r.csv", lines), kind),
+                              kind, backup_folder=tmp_path)
+    assert result.created == 2
+    typed = model.create(customer=ha, **{"interactions": {"summary": "Khách ghé xem"},
+                                          "feedback": {"rating": 4},
+                                          "tasks": {"due_date": today}}[kind])
+    care_rules.ensure_default_rules()
+    care_rules.generate(today)  # the imported complaint gets its follow-up
+    follow_ups = CareTask.select().where(CareTask.source_key.contains(":complaint:"))
+    assert follow_ups.count() == (1 if kind == "feedback" else 0)
+
+    undone = import_history.undo_import(result.batch_id, backup_folder=tmp_path)
+    assert undone.records_removed == 2
+    kept = model.select().where(model.source_key.is_null()) if model is CareTask else model.select()
+    assert [row.id for row in kept] == [typed.id]  # the engine's own tasks aside
+    assert follow_ups.count() == 0
+    assert ImportBatch.get_by_id(result.batch_id).undone_at is not None
+    with pytest.raises(KnownError, match="already undone"):
+        import_history.undo_import(result.batch_id, backup_folder=tmp_path)
+
+
+def test_an_import_made_before_records_noted_their_import_cannot_be_undone(shop, tmp_path):
+    from shopcrm.io import import_history
+
+    path = write_csv(tmp_path / "lien-he.csv", ["Mã KH,Thời gian,Loại,Nội dung",
+                                               "KH000001,20/11/2026 09:30,Gọi điện,Hỏi size áo"])
+    result = imports.run_plan(imports.plan_file(path, "interactions"), "interactions",
+                              backup_folder=tmp_path)
+    Interaction.update(import_batch=None).execute()  # as schema version 3 wrote it
+    with pytest.raises(KnownError, match="older ShopCRM"):
+        import_history.undo_import(result.batch_id, backup_folder=tmp_path)
     assert ImportBatch.get_by_id(result.batch_id).undone_at is None
     assert Interaction.select().count() == 1
+

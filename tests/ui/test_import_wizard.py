@@ -164,3 +164,11 @@ def test_contacts_are_imported_through_the_wizard(window, qtbot, monkeypatch, tm
     window.files.write_import(wizard.plan, wizard.duplicate_policy(), wizard.kind)
     qtbot.waitUntil(lambda: bool(messages), timeout=10_000)
     assert Interaction.get().summary == "Hỏi size áo dài"
+    # ... and undone from the import history, which says what went.
+    history = ImportHistoryDialog(window, backup_folder=window.backups.folder())
+    assert history.undo_button.isEnabled()
+    monkeypatch.setattr(history, "confirm", lambda text: True)
+    monkeypatch.setattr(history, "inform", messages.append)
+    assert history.undo_selected()
+    assert messages[-1] == "Import undone: 1 contacts removed."
+    assert not Interaction.select().exists()
