@@ -67,10 +67,6 @@ def age_on(birthday: dt.date, today: dt.date) -> int:
 def as_date(value) -> dt.date | None:
     """A date read back from the database: SQLite gives dates (and MIN/MAX of them) as
     text, PostgreSQL as dates; None stays None."""
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
+    if isinstance(value, str):  # "2026-05-01" or, from a datetime column, "2026-05-01 08:00:00"
+        return dt.date.fromisoformat(value[:10])
+    return parse_date(value)
