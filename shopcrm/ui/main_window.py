@@ -107,7 +107,8 @@ class MainWindow(QMainWindow):
         # The rest waits for the list's first paint (a timer of 0 would run before it, and
         # the background jobs it starts would slow that paint by competing for Python).
         self._first_paint_done = False
-        self.list.view.viewport().installEventFilter(self)
+        for shown in self._first_screen():
+            shown.installEventFilter(self)
         QTimer.singleShot(FIRST_PAINT_FALLBACK_MS, self._after_first_paint)  # never painted
         self.sync_timer = QTimer(self, interval=SYNC_SECONDS * 1000)
         self.sync_timer.timeout.connect(self.sync)
@@ -386,15 +387,21 @@ class MainWindow(QMainWindow):
 
     def eventFilter(self, watched, event) -> bool:
         if (not self._first_paint_done and event.type() == QEvent.Type.Paint
-                and watched is self.list.view.viewport()):
+                and watched in self._first_screen()):
             QTimer.singleShot(0, self._after_first_paint)
         return super().eventFilter(watched, event)
+
+    def _first_screen(self) -> tuple:
+        """What the list pane paints first: the rows, or the sentence of an empty list
+        (a new shop's window starts its work when that is on screen, not 2 s later)."""
+        return self.list.view.viewport(), self.list.empty
 
     def _after_first_paint(self) -> None:
         if self._first_paint_done:
             return
         self._first_paint_done = True
-        self.list.view.viewport().removeEventFilter(self)
+        for shown in self._first_screen():
+            shown.removeEventFilter(self)
         self.care.refresh()
         self.sidebar.refresh_counts()
         self.keep_segments_fresh()
