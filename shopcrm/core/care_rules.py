@@ -135,8 +135,6 @@ def local_day(moment: dt.datetime) -> dt.date:
     return moment.replace(tzinfo=dt.timezone.utc).astimezone().date()
 
 
-
-
 def _as_datetime(value) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value

@@ -510,13 +510,20 @@ class _Run:
                                CareTask.source_key)
                .where((CareTask.id > last_task) & (CareTask.customer >= min(self.ids))
                       & (CareTask.due_date < today)).order_by(CareTask.id).tuples())
+        due = list(due)
+        # A complaint's follow-up is done when the demo resolved the complaint.
+        complaints = {int(key.rsplit(":", 1)[1]) for _, kind, _, key in due
+                      if kind == "complaint_follow_up"}
+        resolved = {fid: (resolution, at) for fid, resolution, at in Feedback.select(
+            Feedback.id, Feedback.resolution, Feedback.resolved_at).where(
+            Feedback.id.in_(complaints) & (Feedback.status == "resolved")).tuples()}
         params = []
         for task_id, kind, day, key in due:
-            if kind == "complaint_follow_up":  # done when its complaint was resolved
-                complaint = Feedback.get_by_id(int(key.rsplit(":", 1)[1]))
-                if complaint.status != "resolved":
+            if kind == "complaint_follow_up":
+                found = resolved.get(int(key.rsplit(":", 1)[1]))
+                if found is None:
                     continue
-                status, outcome, done_at = "done", complaint.resolution, complaint.resolved_at
+                status, (outcome, done_at) = "done", found
             else:
                 status, outcome, done_at = self.handled(kind, as_date(day).toordinal())
             if status != "planned":

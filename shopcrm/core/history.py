@@ -35,5 +35,3 @@ def purchase_summary(customer_id: int) -> PurchaseSummary:
         .get()
     )
     return PurchaseSummary(count, int(total), as_date(first), as_date(last))
-
-

@@ -40,30 +40,32 @@ class Memo:
         self.slots: dict[Hashable, dict] = {}
 
     def get(self, slot: Hashable, function: Callable, value):
-        known = self.slots.get(slot)
-        if known is None:
-            known = self.slots[slot] = {}
+        known = self._known(slot)
         key = value if type(value) is str else (type(value), value)
         found = known.get(key, _MISSING)
-        if found is _MISSING:
-            found = outcome(function, value)
-            if len(known) < KEEP:
-                known[key] = found
-        return found
+        return _work_out(known, key, function, value) if found is _MISSING else found
 
     def each(self, slot: Hashable, function: Callable, values: list) -> list:
         """[self.get(slot, function, value) for value in values], without a call per value."""
-        known = self.slots.get(slot)
-        if known is None:
-            known = self.slots[slot] = {}
+        known = self._known(slot)
         found_all = []
         append = found_all.append
         for value in values:
             key = value if type(value) is str else (type(value), value)
             found = known.get(key, _MISSING)
-            if found is _MISSING:
-                found = outcome(function, value)
-                if len(known) < KEEP:
-                    known[key] = found
-            append(found)
+            append(_work_out(known, key, function, value) if found is _MISSING else found)
         return found_all
+
+    def _known(self, slot: Hashable) -> dict:
+        known = self.slots.get(slot)
+        if known is None:
+            known = self.slots[slot] = {}
+        return known
+
+
+def _work_out(known: dict, key, function: Callable, value):
+    """outcome(function, value), remembered under `key` while the slot has room."""
+    found = outcome(function, value)
+    if len(known) < KEEP:
+        known[key] = found
+    return found

@@ -249,8 +249,6 @@ ALIVE = "deleted_at IS NULL"
 OF_ALIVE = "customer_id NOT IN (SELECT id FROM customer WHERE deleted_at IS NOT NULL)"
 
 
-
-
 def _per_month(period: Period, found: dict[str, object], empty=0) -> list[tuple[str, object]]:
     return [(month.key, found.get(month.key, empty)) for month in period.months()]
 

@@ -310,7 +310,6 @@ def loyal_marker_condition():
 # -- reading the purchases ------------------------------------------------------------
 
 
-
 def _rows(query):
     """The rows of a peewee query from the driver directly (no per-value conversion)."""
     sql, params = query.sql()

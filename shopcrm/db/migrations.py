@@ -47,23 +47,24 @@ def _add_import_undo(migrator: SchemaMigrator) -> None:
     ImportBatch.kind, Purchase.import_batch), then version 2's records moved there.
     What exists already is left as it is (a database stamped back to an older version
     by a test or by hand)."""
-    database = migrator.database
-    database.create_tables([ImportChange, ImportTagLink])  # IF NOT EXISTS
-    for field in (ImportBatch.kind, Purchase.import_batch):
-        table = field.model._meta.table_name
-        if field.column_name not in {c.name for c in database.get_columns(table)}:
-            run_operations(migrator.add_column(table, field.column_name, field))
+    migrator.database.create_tables([ImportChange, ImportTagLink])  # IF NOT EXISTS
+    _add_missing_columns(migrator, (ImportBatch.kind, Purchase.import_batch))
     _convert_v2_undo_records()
 
 
 def _add_record_import_batches(migrator: SchemaMigrator) -> None:
     """Version 4: the import that added a contact, feedback or care task (undo deletes
     them). Rows already there stay without one: they cannot be undone, as before."""
-    database = migrator.database
-    for field in (Interaction.import_batch, Feedback.import_batch, CareTask.import_batch):
+    _add_missing_columns(
+        migrator, (Interaction.import_batch, Feedback.import_batch, CareTask.import_batch))
+
+
+def _add_missing_columns(migrator: SchemaMigrator, fields) -> None:
+    """Each field's column (and its index) added to its table, unless already there."""
+    for field in fields:
         table = field.model._meta.table_name
-        if field.column_name not in {c.name for c in database.get_columns(table)}:
-            run_operations(migrator.add_column(table, field.column_name, field))  # and its index
+        if field.column_name not in {c.name for c in migrator.database.get_columns(table)}:
+            run_operations(migrator.add_column(table, field.column_name, field))
 
 
 V2_UNDO_ACTION = "import_before"

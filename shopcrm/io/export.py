@@ -504,8 +504,6 @@ _CONVERTERS = {"purchases": _purchase, "interactions": _interaction, "feedback":
                "care_tasks": _task}
 
 
-
-
 def _local(utc: dt.datetime | None, date_only: bool = False):
     """The shop's local time (or calendar day) of a stored (naive UTC) timestamp."""
     if utc is None:

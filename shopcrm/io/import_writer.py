@@ -351,7 +351,6 @@ class _Run:
                 self._check_cancel()
                 bulk.insert_rows(CustomerTag, fields, chunk, ignore_conflicts=True)
 
-
     def _note_added_links(self, pairs: list[tuple[int, int]]) -> None:
         """The links to updated customers that do not exist yet (undo removes them)."""
         updated = [cid for cid, _ in pairs if cid in self.updates]

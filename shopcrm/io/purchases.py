@@ -334,5 +334,3 @@ def _stored_purchases() -> set[tuple]:
                             Purchase.description).tuples()
     return {(cid, as_date(date), amount, description)
             for cid, date, amount, description in query.iterator()}
-
-

@@ -267,8 +267,6 @@ def _lines(text: str, limit: int, max_lines: int) -> str:
     return "<br/>".join(escape(line) for line in kept)
 
 
-
-
 # -- the list: one line per customer ----------------------------------------------------
 
 class ListRow(NamedTuple):
